@@ -1,0 +1,31 @@
+// The call budget's interface: how the relay and contact sync spend API calls without the server
+// ever seeing more than the budget in any rolling window.
+
+export interface RateSpec {
+  limit: number;
+  windowMs: number;
+}
+
+export interface BudgetSnapshot {
+  limit: number;
+  windowMs: number;
+  /** Calls still allowed in the current rolling window, as this process sees it. */
+  remaining: number;
+  /** Until when the server told us to stop (429 or Remaining 0), ms since epoch, if in force. */
+  pausedUntil?: number;
+  /** Calls waiting for a slot. */
+  waiting: number;
+}
+
+export interface CallBudget {
+  /**
+   * Runs fn when a slot is free in the rolling window (and no server pause is in force).
+   * Waits as long as needed; never refuses. fn's result is returned.
+   */
+  schedule<T>(fn: () => Promise<T>, options?: { priority?: number }): Promise<T>;
+  /** The server said stop until this time (ms since epoch): Retry-After or X-RateLimit-Reset. */
+  pauseUntil(untilMs: number): void;
+  snapshot(): BudgetSnapshot;
+  /** Expected wait for a call scheduled now behind `queuedAhead` others, in ms. */
+  estimateWaitMs(queuedAhead: number): number;
+}

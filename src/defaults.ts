@@ -1,0 +1,41 @@
+// Every default value of the bridge, in one place. Config validation fills from here.
+
+export const DEFAULTS = {
+  assistantApiUrl: "https://api.mygptassistants.com/api/v1",
+  chatRate: "100/60s",
+  dataRate: "1000/3600s",
+  /** Per-request timeout for assistant calls; the model can be slow. */
+  assistantTimeoutMs: 60_000,
+  /** Retries of one assistant call inside the client (transport errors, INTERNAL_ERROR). */
+  assistantMaxAttempts: 4,
+  /** Upper bound on the total time the client spends retrying one call. */
+  assistantMaxRetryTimeMs: 120_000,
+  assistantBackoffBaseMs: 500,
+  assistantBackoffMaxMs: 15_000,
+  telegramApiRoot: "https://api.telegram.org",
+  slackApiUrl: "https://slack.com/api/",
+  discordApiUrl: "https://discord.com/api",
+  storeUrl: "sqlite://./data/bridge.sqlite",
+  port: 3000,
+  host: "0.0.0.0",
+  logLevel: "info",
+  configFile: "config/bridge.yaml",
+  /** A session nobody wrote in for this long starts afresh. */
+  sessionIdleMs: 30 * 24 * 3600_000,
+  /** How long a delivered message id is remembered to drop redeliveries. */
+  dedupeTtlMs: 24 * 3600_000,
+  /** Messages accepted but not yet answered, across all conversations. */
+  maxBacklog: 10_000,
+  /** Per-conversation backlog; beyond it the user is asked to retry later. */
+  maxConversationBacklog: 50,
+  mergeQueuedMessages: true,
+  /** Assistant calls in flight at once (the budget governs the rate, this the parallelism). */
+  chatConcurrency: 8,
+  /** Tell the user when their expected wait exceeds this. */
+  longWaitNoticeMs: 20_000,
+  /** Posting a reply chunk: bounded retries for transport failures. */
+  deliveryMaxAttempts: 5,
+  deliveryBackoffBaseMs: 250,
+  contactRefreshMs: 7 * 24 * 3600_000,
+  handoffWindowMs: 30 * 60_000,
+} as const;
