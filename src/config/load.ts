@@ -1,0 +1,313 @@
+// Reads the configuration once at start-up: the environment, a .env file beside it (the real
+// environment wins), and the optional YAML file. Every problem is reported together, each naming
+// the variable and the fix.
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseEnv } from "node:util";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import type { Platform } from "../adapter.js";
+import type { RateSpec } from "../budget/types.js";
+import { DEFAULTS } from "../defaults.js";
+import { ConfigError } from "../errors.js";
+import type { AccessPolicy } from "../relay/policy.js";
+import { parseRate } from "./rate.js";
+import { envSchema, type FileConfig, fileSchema } from "./schema.js";
+
+export interface RouteRule {
+  platform?: Platform;
+  workspace?: string;
+  channel?: string;
+  botId: string;
+  apiKey: string;
+}
+
+export interface BridgeConfig {
+  assistant: {
+    apiUrl: string;
+    apiKey?: string;
+    botId?: string;
+    chatRate: RateSpec;
+    dataRate: RateSpec;
+    webhookSecret?: string;
+  };
+  routes: RouteRule[];
+  telegram?: { token: string; apiRoot: string; webhook?: { url: string; secret: string } };
+  slack?: {
+    botToken?: string;
+    appToken?: string;
+    signingSecret?: string;
+    apiUrl: string;
+    oauth?: { clientId: string; clientSecret: string; stateSecret: string };
+  };
+  discord?: { token: string; apiUrl: string; replyMode: "thread" | "reply"; devGuildId?: string };
+  storeUrl: string;
+  http: { port: number; host: string };
+  logLevel: string;
+  policy: AccessPolicy;
+  relay: FileConfig["relay"];
+  contacts: FileConfig["contacts"];
+  handoff: FileConfig["handoff"];
+  configFile?: string;
+  /** Every secret value, so logs can scrub them wherever they appear. */
+  secrets: string[];
+}
+
+type Problem = { variable: string; problem: string; fix: string };
+
+/** Where an operator gets each credential; used by errors, `start` with nothing set, and doctor. */
+export const WHERE_TO_GET: Record<string, string> = {
+  MYGPT_API_KEY: "create a key in the MyGPTAssistants dashboard under Settings → API",
+  MYGPT_BOT_ID: "copy the assistant's id from the MyGPTAssistants dashboard",
+  TELEGRAM_BOT_TOKEN: "talk to @BotFather on Telegram, /newbot, and copy the token it gives",
+  SLACK_BOT_TOKEN:
+    "create a Slack app from config/slack-manifest.yaml at api.slack.com/apps, install it, and copy the Bot User OAuth Token (xoxb-…)",
+  DISCORD_BOT_TOKEN:
+    "create an application at discord.com/developers/applications, add a Bot, copy its token, and enable the Message Content intent",
+};
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Read a .env file from cwd (default true). */
+  dotenv?: boolean;
+}
+
+export function loadConfig(options: LoadOptions = {}): BridgeConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const env = { ...(options.dotenv === false ? {} : readDotenv(cwd)), ...(options.env ?? process.env) };
+  const problems: Problem[] = [];
+
+  const parsedEnv = envSchema.safeParse(env);
+  if (!parsedEnv.success) problems.push(...zodProblems(parsedEnv.error));
+  const e = parsedEnv.success ? parsedEnv.data : undefined;
+
+  const configFile = e?.CONFIG_FILE ?? env.CONFIG_FILE;
+  const file = readConfigFile(cwd, configFile, problems);
+  if (!e) throw configError(problems);
+
+  const chatRate = parseRate(e.MYGPT_CHAT_RATE);
+  if (!chatRate) problems.push(rateProblem("MYGPT_CHAT_RATE", e.MYGPT_CHAT_RATE, DEFAULTS.chatRate));
+  const dataRate = parseRate(e.MYGPT_DATA_RATE);
+  if (!dataRate) problems.push(rateProblem("MYGPT_DATA_RATE", e.MYGPT_DATA_RATE, DEFAULTS.dataRate));
+
+  const routes: RouteRule[] = [];
+  for (const [i, route] of file.routes.entries()) {
+    const apiKey = route.apiKeyEnv ? env[route.apiKeyEnv] : e.MYGPT_API_KEY;
+    if (!apiKey) {
+      const variable = route.apiKeyEnv ?? "MYGPT_API_KEY";
+      problems.push({
+        variable,
+        problem: `routes[${i}] (bot ${route.botId}) needs an API key but ${variable} is not set`,
+        fix: `set ${variable}; ${WHERE_TO_GET.MYGPT_API_KEY}`,
+      });
+      continue;
+    }
+    routes.push({ ...route, apiKey });
+  }
+  const hasCatchAll = file.routes.some((r) => !r.platform && !r.workspace && !r.channel);
+  if (!e.MYGPT_BOT_ID && !hasCatchAll) {
+    problems.push({
+      variable: "MYGPT_BOT_ID",
+      problem: "no assistant to answer with",
+      fix: `set MYGPT_BOT_ID (${WHERE_TO_GET.MYGPT_BOT_ID}), or add a route without platform/workspace/channel to the config file`,
+    });
+  }
+  if (!e.MYGPT_API_KEY && file.routes.every((r) => !r.apiKeyEnv)) {
+    problems.push({
+      variable: "MYGPT_API_KEY",
+      problem: "not set",
+      fix: `set MYGPT_API_KEY; ${WHERE_TO_GET.MYGPT_API_KEY}`,
+    });
+  }
+
+  let telegram: BridgeConfig["telegram"];
+  if (e.TELEGRAM_BOT_TOKEN) {
+    let webhook: { url: string; secret: string } | undefined;
+    if (e.TELEGRAM_WEBHOOK_URL) {
+      if (!e.TELEGRAM_WEBHOOK_SECRET || !/^[A-Za-z0-9_-]{16,256}$/.test(e.TELEGRAM_WEBHOOK_SECRET)) {
+        problems.push({
+          variable: "TELEGRAM_WEBHOOK_SECRET",
+          problem:
+            "webhook mode (TELEGRAM_WEBHOOK_URL is set) needs a secret, or anyone could post fake updates",
+          fix: "set TELEGRAM_WEBHOOK_SECRET to 16-256 characters of A-Z, a-z, 0-9, _ and - (e.g. `openssl rand -hex 32`), or unset TELEGRAM_WEBHOOK_URL for long polling",
+        });
+      } else {
+        webhook = { url: e.TELEGRAM_WEBHOOK_URL, secret: e.TELEGRAM_WEBHOOK_SECRET };
+      }
+    }
+    telegram = { token: e.TELEGRAM_BOT_TOKEN, apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""), webhook };
+  }
+
+  let slack: BridgeConfig["slack"];
+  const oauthVars = [e.SLACK_CLIENT_ID, e.SLACK_CLIENT_SECRET, e.SLACK_STATE_SECRET];
+  const wantsOauth = oauthVars.some(Boolean);
+  if (e.SLACK_BOT_TOKEN || wantsOauth) {
+    if (wantsOauth && !oauthVars.every(Boolean)) {
+      problems.push({
+        variable: "SLACK_CLIENT_ID / SLACK_CLIENT_SECRET / SLACK_STATE_SECRET",
+        problem: "multi-workspace install needs all three",
+        fix: "set all three from your Slack app's Basic Information page (the state secret is any random string), or none",
+      });
+    }
+    if (!e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+      problems.push({
+        variable: "SLACK_SIGNING_SECRET",
+        problem: "HTTP mode (no SLACK_APP_TOKEN) must verify Slack's signatures",
+        fix: "copy the Signing Secret from your Slack app's Basic Information page, or set SLACK_APP_TOKEN (xapp-…) for Socket Mode",
+      });
+    }
+    if (wantsOauth && e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+      problems.push({
+        variable: "SLACK_SIGNING_SECRET",
+        problem: "the OAuth install flow runs over HTTP and needs the signing secret",
+        fix: "copy the Signing Secret from your Slack app's Basic Information page",
+      });
+    }
+    slack = {
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      apiUrl: e.SLACK_API_URL.endsWith("/") ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+      oauth:
+        e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET && e.SLACK_STATE_SECRET
+          ? {
+              clientId: e.SLACK_CLIENT_ID,
+              clientSecret: e.SLACK_CLIENT_SECRET,
+              stateSecret: e.SLACK_STATE_SECRET,
+            }
+          : undefined,
+    };
+  }
+
+  const discord: BridgeConfig["discord"] = e.DISCORD_BOT_TOKEN
+    ? {
+        token: e.DISCORD_BOT_TOKEN,
+        apiUrl: e.DISCORD_API_URL.replace(/\/+$/, ""),
+        replyMode: file.discord.replyMode,
+        devGuildId: file.discord.devGuildId,
+      }
+    : undefined;
+
+  if (!/^(memory:\/\/|sqlite:\/\/.+|rediss?:\/\/.+)$/.test(e.STORE_URL)) {
+    problems.push({
+      variable: "STORE_URL",
+      problem: "not a store the bridge can open",
+      fix: "use memory://, sqlite://PATH (e.g. sqlite://./data/bridge.sqlite) or redis://HOST:PORT",
+    });
+  }
+
+  if (problems.length > 0) throw configError(problems);
+
+  const secrets = [
+    e.MYGPT_API_KEY,
+    e.MYGPT_WEBHOOK_SECRET,
+    e.TELEGRAM_BOT_TOKEN,
+    e.TELEGRAM_WEBHOOK_SECRET,
+    e.SLACK_BOT_TOKEN,
+    e.SLACK_APP_TOKEN,
+    e.SLACK_SIGNING_SECRET,
+    e.SLACK_CLIENT_SECRET,
+    e.SLACK_STATE_SECRET,
+    e.DISCORD_BOT_TOKEN,
+    ...routes.map((r) => r.apiKey),
+  ].filter((s): s is string => Boolean(s));
+
+  return {
+    assistant: {
+      apiUrl: e.MYGPT_API_URL.replace(/\/+$/, ""),
+      apiKey: e.MYGPT_API_KEY,
+      botId: e.MYGPT_BOT_ID,
+      chatRate: chatRate!,
+      dataRate: dataRate!,
+      webhookSecret: e.MYGPT_WEBHOOK_SECRET,
+    },
+    routes,
+    telegram,
+    slack,
+    discord,
+    storeUrl: e.STORE_URL,
+    http: { port: e.PORT, host: e.HOST },
+    logLevel: e.LOG_LEVEL,
+    policy: file.policy,
+    relay: file.relay,
+    contacts: file.contacts,
+    handoff: file.handoff,
+    configFile: configFile ? resolve(cwd, configFile) : undefined,
+    secrets: [...new Set(secrets)],
+  };
+}
+
+/** The platforms whose credentials are configured. */
+export function enabledPlatforms(config: BridgeConfig): Platform[] {
+  const platforms: Platform[] = [];
+  if (config.telegram) platforms.push("telegram");
+  if (config.slack) platforms.push("slack");
+  if (config.discord) platforms.push("discord");
+  return platforms;
+}
+
+function readDotenv(cwd: string): NodeJS.ProcessEnv {
+  const path = resolve(cwd, ".env");
+  if (!existsSync(path)) return {};
+  return parseEnv(readFileSync(path, "utf8")) as NodeJS.ProcessEnv;
+}
+
+function readConfigFile(cwd: string, configured: string | undefined, problems: Problem[]): FileConfig {
+  const path = resolve(cwd, configured ?? DEFAULTS.configFile);
+  const empty = fileSchema.parse({});
+  if (!existsSync(path)) {
+    if (configured) {
+      problems.push({
+        variable: "CONFIG_FILE",
+        problem: `${path} does not exist`,
+        fix: "point CONFIG_FILE at your YAML file, or unset it",
+      });
+    }
+    return empty;
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, "utf8")) ?? {};
+  } catch (error) {
+    problems.push({
+      variable: "CONFIG_FILE",
+      problem: `${path} is not valid YAML: ${(error as Error).message.split("\n")[0]}`,
+      fix: "fix the YAML syntax (see config/bridge.example.yaml)",
+    });
+    return empty;
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    problems.push({
+      variable: `CONFIG_FILE ${path}: ${issue.path.join(".") || "(top level)"}`,
+      problem: issue.message,
+      fix: "see config/bridge.example.yaml for the allowed keys and values",
+    });
+  }
+  return empty;
+}
+
+function zodProblems(error: z.ZodError): Problem[] {
+  return error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? "environment");
+    return { variable, problem: issue.message, fix: `correct ${variable} (see .env.example)` };
+  });
+}
+
+function rateProblem(variable: string, value: string, example: string): Problem {
+  return {
+    variable,
+    problem: `"${value}" is not a rate`,
+    fix: `write it as CALLS/WINDOW with s, m or h, e.g. ${example}`,
+  };
+}
+
+function configError(problems: Problem[]): ConfigError {
+  const lines = problems.map((p) => `  - ${p.variable}: ${p.problem}. Fix: ${p.fix}.`);
+  return new ConfigError(
+    `The bridge's configuration has ${problems.length} problem(s):\n${lines.join("\n")}`,
+    problems,
+  );
+}

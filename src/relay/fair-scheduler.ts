@@ -1,0 +1,88 @@
+// Decides which conversation's waiting messages go to the assistant next: round-robin across
+// conversations (one busy user cannot starve the others), one call in flight per conversation (so a
+// conversation's messages are answered in the order sent), and everything a conversation has queued
+// taken together when its turn comes (so a burst can be merged into one call).
+
+export interface Batch<T> {
+  conversationKey: string;
+  items: T[];
+}
+
+export class FairScheduler<T> {
+  private readonly queues = new Map<string, T[]>();
+  /** Conversations with waiting items and nothing in flight, in turn order. */
+  private readonly ready: string[] = [];
+  private readonly inFlight = new Set<string>();
+  private total = 0;
+
+  get size(): number {
+    return this.total;
+  }
+
+  queuedFor(conversationKey: string): number {
+    return this.queues.get(conversationKey)?.length ?? 0;
+  }
+
+  isBusy(conversationKey: string): boolean {
+    return this.inFlight.has(conversationKey);
+  }
+
+  /** Adds an item; returns how many turns are ahead of it (its position in the line, 1-based). */
+  push(conversationKey: string, item: T): number {
+    const queue = this.queues.get(conversationKey) ?? [];
+    queue.push(item);
+    this.queues.set(conversationKey, queue);
+    this.total++;
+    if (!this.inFlight.has(conversationKey) && !this.ready.includes(conversationKey)) {
+      this.ready.push(conversationKey);
+    }
+    return this.positionOf(conversationKey);
+  }
+
+  /** Turns ahead of this conversation's next call, counting calls in flight. */
+  positionOf(conversationKey: string): number {
+    const index = this.ready.indexOf(conversationKey);
+    const behind = index === -1 ? this.ready.length : index;
+    return this.inFlight.size + behind + 1;
+  }
+
+  /**
+   * Takes the next conversation in turn and marks it in flight; `max` caps how many of its items
+   * are taken (1 when merging is off). Returns undefined when no conversation is ready.
+   */
+  take(max = Number.POSITIVE_INFINITY): Batch<T> | undefined {
+    const conversationKey = this.ready.shift();
+    if (conversationKey === undefined) return undefined;
+    const queue = this.queues.get(conversationKey) ?? [];
+    const items = queue.splice(0, Math.max(1, max));
+    this.total -= items.length;
+    if (queue.length === 0) this.queues.delete(conversationKey);
+    this.inFlight.add(conversationKey);
+    return { conversationKey, items };
+  }
+
+  /** Takes what arrived for an in-flight conversation since its batch was taken (late merging). */
+  takeMore(conversationKey: string, max = Number.POSITIVE_INFINITY): T[] {
+    const queue = this.queues.get(conversationKey);
+    if (!queue || max <= 0) return [];
+    const items = queue.splice(0, max);
+    this.total -= items.length;
+    if (queue.length === 0) this.queues.delete(conversationKey);
+    return items;
+  }
+
+  /** The conversation's call finished; it goes to the back of the line if more is waiting. */
+  done(conversationKey: string): void {
+    this.inFlight.delete(conversationKey);
+    if (this.queues.has(conversationKey)) this.ready.push(conversationKey);
+  }
+
+  /** Puts items back at the front of their conversation (a call to retry) and ends its turn. */
+  requeue(conversationKey: string, items: T[]): void {
+    const queue = this.queues.get(conversationKey) ?? [];
+    queue.unshift(...items);
+    this.queues.set(conversationKey, queue);
+    this.total += items.length;
+    this.done(conversationKey);
+  }
+}

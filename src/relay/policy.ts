@@ -1,0 +1,28 @@
+// Who the bridge talks to: allow and deny lists for workspaces/servers, channels/chats and users,
+// from the config file. Deny wins; an empty allow list allows everyone.
+import type { InboundMessage } from "../adapter.js";
+
+export interface AccessLists {
+  workspaces?: string[];
+  channels?: string[];
+  users?: string[];
+}
+
+export interface AccessPolicy {
+  allow?: AccessLists;
+  deny?: AccessLists;
+}
+
+export function isAllowed(policy: AccessPolicy, message: InboundMessage): boolean {
+  const { platform, workspaceId, channelId } = message.conversation;
+  const values = {
+    workspaces: [workspaceId, `${platform}:${workspaceId}`],
+    channels: [channelId, `${platform}:${channelId}`],
+    users: [message.author.id, `${platform}:${message.author.id}`],
+  };
+  const listed = (lists: AccessLists | undefined, field: keyof AccessLists) =>
+    lists?.[field]?.some((entry) => values[field].includes(entry)) ?? false;
+  const fields: Array<keyof AccessLists> = ["workspaces", "channels", "users"];
+  if (fields.some((f) => listed(policy.deny, f))) return false;
+  return fields.every((f) => !policy.allow?.[f]?.length || listed(policy.allow, f));
+}

@@ -1,0 +1,414 @@
+// The relay: takes normalized messages from every adapter, keeps each conversation's assistant
+// session, queues durably and fairly within the chat budget, calls the assistant, and posts the
+// reply back through the adapter the message came from. It implements the adapters' InboundSink.
+import type { Logger } from "pino";
+import type {
+  AcceptOutcome,
+  AuthorRef,
+  CommandName,
+  ConversationRef,
+  InboundMessage,
+  InboundSink,
+  Platform,
+  PlatformAdapter,
+  ReplyTarget,
+} from "../adapter.js";
+import type { AssistantApi } from "../assistant/types.js";
+import type { CallBudget } from "../budget/types.js";
+import { DEFAULTS } from "../defaults.js";
+import { AssistantError, DeliveryError } from "../errors.js";
+import type { BridgeStore } from "../store/create-store.js";
+import { parseCommand } from "./commands.js";
+import { conversationKey } from "./conversation-key.js";
+import { FairScheduler } from "./fair-scheduler.js";
+import { type PendingMessage, PendingQueue, type ReplyProgress } from "./pending-queue.js";
+import { type AccessPolicy, isAllowed } from "./policy.js";
+import { apologyFor, REPLIES } from "./replies.js";
+import { SessionStore } from "./sessions.js";
+import { splitMessage } from "./split.js";
+
+export interface Route {
+  botId: string;
+  apiKey: string;
+}
+
+/** What the relay reports, so metrics stay outside it. Every method is optional. */
+export interface RelayObserver {
+  messageIn?(platform: Platform): void;
+  messageIgnored?(platform: Platform, reason: string): void;
+  messageOut?(platform: Platform): void;
+  assistantCall?(outcome: string): void;
+  queueDepth?(depth: number): void;
+  waited?(ms: number): void;
+  /** A human's message was accepted (contact sync listens). */
+  accepted?(message: InboundMessage, adapter: PlatformAdapter): void;
+  /** The assistant answered a turn (webhooks use this to know the bridge's own messageIds). */
+  answered?(turn: { sessionId: string; conversationId: string; messageId: string }): void;
+}
+
+export interface RelayOptions {
+  store: BridgeStore;
+  adapters: PlatformAdapter[];
+  route: (message: InboundMessage) => Route;
+  assistantFor: (apiKey: string) => AssistantApi;
+  budgetFor: (apiKey: string) => CallBudget;
+  logger: Logger;
+  policy?: AccessPolicy;
+  mergeQueuedMessages?: boolean;
+  maxBacklog?: number;
+  maxConversationBacklog?: number;
+  longWaitNoticeMs?: number;
+  concurrency?: number;
+  sessionIdleMs?: number;
+  dedupeTtlMs?: number;
+  deliveryMaxAttempts?: number;
+  deliveryBackoffBaseMs?: number;
+  observer?: RelayObserver;
+  now?: () => number;
+}
+
+/** How often a batch is retried at relay level (assistant rate limits excepted) before giving up. */
+const MAX_BATCH_ATTEMPTS = 5;
+
+export class Relay implements InboundSink {
+  readonly sessions: SessionStore;
+  private readonly pending: PendingQueue;
+  private readonly scheduler = new FairScheduler<PendingMessage>();
+  private readonly adapters = new Map<Platform, PlatformAdapter>();
+  private readonly acceptingKeys = new Set<string>();
+  private readonly noticeGiven = new Set<string>();
+  private readonly attempts = new Map<string, number>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly observer: RelayObserver;
+  private readonly now: () => number;
+  private active = 0;
+  private accepting = false;
+  private stopping = false;
+
+  constructor(private readonly options: RelayOptions) {
+    for (const adapter of options.adapters) this.adapters.set(adapter.platform, adapter);
+    this.now = options.now ?? Date.now;
+    this.sessions = new SessionStore(
+      options.store,
+      options.sessionIdleMs ?? DEFAULTS.sessionIdleMs,
+      this.now,
+    );
+    this.pending = new PendingQueue(options.store, options.dedupeTtlMs ?? DEFAULTS.dedupeTtlMs);
+    this.observer = options.observer ?? {};
+  }
+
+  /** Reloads what was accepted but not answered before a restart, then takes new messages. */
+  async start(): Promise<void> {
+    const backlog = await this.pending.load();
+    for (const record of backlog) {
+      if (!this.adapters.has(record.message.conversation.platform)) continue;
+      this.scheduler.push(conversationKey(record.message.conversation), record);
+    }
+    if (backlog.length > 0)
+      this.options.logger.info({ count: backlog.length }, "resuming messages accepted before restart");
+    this.accepting = true;
+    this.stopping = false;
+    this.reportDepth();
+    this.pump();
+  }
+
+  /** Stops intake, lets calls in flight finish; what still waits stays in the store for next start. */
+  async stop(): Promise<void> {
+    this.accepting = false;
+    this.stopping = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.allSettled([...this.running]);
+  }
+
+  get backlog(): number {
+    return this.scheduler.size;
+  }
+
+  async accept(message: InboundMessage): Promise<AcceptOutcome> {
+    const platform = message.conversation.platform;
+    this.observer.messageIn?.(platform);
+    const ignore = (reason: string): AcceptOutcome => {
+      this.observer.messageIgnored?.(platform, reason);
+      return { status: "ignored", reason };
+    };
+    if (!this.accepting) return ignore("not accepting (starting or shutting down)");
+    if (message.author.isBot) return ignore("from a bot");
+    if (this.options.policy && !isAllowed(this.options.policy, message)) return ignore("denied by policy");
+
+    const key = PendingQueue.dedupeKey(message);
+    if (this.acceptingKeys.has(key)) return { status: "duplicate" };
+    this.acceptingKeys.add(key);
+    try {
+      if (await this.pending.seen(key)) return { status: "duplicate" };
+      const convKey = conversationKey(message.conversation);
+      if (!message.isDirect && !message.addressesBot && !(await this.sessions.get(convKey))) {
+        return ignore("not addressed to the bot");
+      }
+      const command = parseCommand(message.text);
+      if (command) {
+        const record = await this.pending.add(message, this.now());
+        await this.replyToCommand(command, message, convKey);
+        await this.pending.answered([record]);
+        return { status: "queued", position: 0 };
+      }
+      if (
+        this.scheduler.size >= (this.options.maxBacklog ?? DEFAULTS.maxBacklog) ||
+        this.scheduler.queuedFor(convKey) >=
+          (this.options.maxConversationBacklog ?? DEFAULTS.maxConversationBacklog)
+      ) {
+        this.options.logger.warn({ conversation: convKey }, "backlog full: asked the user to retry");
+        this.sendQuietly(message.replyTarget, REPLIES.backlogFull);
+        return { status: "rejected", reason: "backlog-full" };
+      }
+      const record = await this.pending.add(message, this.now());
+      const position = this.scheduler.push(convKey, record);
+      this.observer.accepted?.(message, this.adapterFor(platform));
+      this.maybeNoticeLongWait(convKey, message, position);
+      this.reportDepth();
+      this.pump();
+      return { status: "queued", position };
+    } finally {
+      this.acceptingKeys.delete(key);
+    }
+  }
+
+  async command(name: CommandName, conversation: ConversationRef, _author: AuthorRef): Promise<string> {
+    if (name === "help") return REPLIES.help;
+    const convKey = conversationKey(conversation);
+    const current = await this.sessions.get(convKey);
+    const target = current?.target ?? { conversation };
+    const botId = current?.botId ?? this.routeForConversation(conversation, target).botId;
+    await this.sessions.start(convKey, botId, target);
+    return REPLIES.reset;
+  }
+
+  private async replyToCommand(
+    command: ReturnType<typeof parseCommand>,
+    message: InboundMessage,
+    convKey: string,
+  ): Promise<void> {
+    let text: string = REPLIES.help;
+    if (command === "start") text = REPLIES.greeting;
+    if (command === "reset") {
+      await this.sessions.start(convKey, this.options.route(message).botId, message.replyTarget);
+      text = REPLIES.reset;
+    }
+    this.sendQuietly(message.replyTarget, text);
+  }
+
+  private routeForConversation(conversation: ConversationRef, target: ReplyTarget): Route {
+    return this.options.route({
+      conversation,
+      replyTarget: target,
+      author: { id: "", isBot: false },
+      text: "",
+      isDirect: false,
+      addressesBot: true,
+      messageId: "",
+      sentAt: this.now(),
+    });
+  }
+
+  private pump(): void {
+    const limit = this.options.concurrency ?? DEFAULTS.chatConcurrency;
+    const merge = this.options.mergeQueuedMessages ?? DEFAULTS.mergeQueuedMessages;
+    while (!this.stopping && this.active < limit) {
+      const batch = this.scheduler.take(merge ? Number.POSITIVE_INFINITY : 1);
+      if (!batch) break;
+      this.active++;
+      const run = this.process(batch.conversationKey, batch.items).finally(() => {
+        this.active--;
+        this.running.delete(run);
+        this.reportDepth();
+        this.pump();
+      });
+      this.running.add(run);
+    }
+  }
+
+  private async process(convKey: string, items: PendingMessage[]): Promise<void> {
+    const leader = items[0]!;
+    const latest = () => items.at(-1)!.message;
+    const adapter = this.adapterFor(leader.message.conversation.platform);
+    const route = this.options.route(leader.message);
+    const typing = adapter.startTyping(latest().replyTarget);
+    let outcome: "answered" | "retry" = "answered";
+    let retryAfterMs: number | undefined;
+    try {
+      let progress = await this.pending.replyFor(leader.key);
+      if (!progress) progress = await this.askAssistant(convKey, items, route);
+      const target = latest().replyTarget;
+      for (let i = progress.posted; i < progress.chunks.length; i++) {
+        await this.deliver(adapter, target, progress.chunks[i]!);
+        progress = { ...progress, posted: i + 1 };
+        await this.pending.chunkPosted(leader.key, progress);
+      }
+      await this.pending.answered(items, leader.key);
+    } catch (error) {
+      const decision = await this.onFailure(error, items, adapter);
+      outcome = decision.retry ? "retry" : "answered";
+      retryAfterMs = decision.retryAfterMs;
+    } finally {
+      typing.stop();
+    }
+    if (outcome === "retry" && !this.stopping) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.scheduler.requeue(convKey, items);
+        this.pump();
+      }, retryAfterMs ?? 1000);
+      this.timers.add(timer);
+      return;
+    }
+    if (outcome === "retry") return;
+    this.attempts.delete(leader.key);
+    this.scheduler.done(convKey);
+    if (this.scheduler.queuedFor(convKey) === 0) this.noticeGiven.delete(convKey);
+  }
+
+  private async askAssistant(convKey: string, items: PendingMessage[], route: Route): Promise<ReplyProgress> {
+    const merge = this.options.mergeQueuedMessages ?? DEFAULTS.mergeQueuedMessages;
+    const adapter = this.adapterFor(items[0]!.message.conversation.platform);
+    const reply = await this.options.budgetFor(route.apiKey).schedule(async () => {
+      if (merge) items.push(...this.scheduler.takeMore(convKey));
+      const session = await this.sessions.ensure(convKey, route.botId, items.at(-1)!.message.replyTarget);
+      for (const item of items) this.observer.waited?.(this.now() - item.acceptedAt);
+      try {
+        const answer = await this.options.assistantFor(route.apiKey).chat({
+          botId: route.botId,
+          message: composeMessage(items.map((i) => i.message)),
+          sessionId: session.sessionId,
+        });
+        this.observer.assistantCall?.("ok");
+        return { answer, session };
+      } catch (error) {
+        this.observer.assistantCall?.(error instanceof AssistantError ? error.code : "UNKNOWN");
+        throw error;
+      }
+    });
+    const progress: ReplyProgress = {
+      memberKeys: items.map((i) => i.key),
+      chunks: splitMessage(reply.answer.response, adapter.maxMessageLength),
+      posted: 0,
+      sessionId: reply.session.sessionId,
+      conversationId: reply.answer.conversationId,
+      messageId: reply.answer.messageId,
+    };
+    if (progress.chunks.length === 0) progress.chunks.push("…");
+    await this.pending.beginReply(items[0]!, progress);
+    await this.sessions.recordTurn(convKey, reply.session, {
+      conversationId: reply.answer.conversationId,
+      messageId: reply.answer.messageId,
+      target: items.at(-1)!.message.replyTarget,
+    });
+    this.observer.answered?.({
+      sessionId: reply.session.sessionId,
+      conversationId: reply.answer.conversationId,
+      messageId: reply.answer.messageId,
+    });
+    return progress;
+  }
+
+  /** Decides between retrying the batch later and apologising; never drops silently. */
+  private async onFailure(
+    error: unknown,
+    items: PendingMessage[],
+    adapter: PlatformAdapter,
+  ): Promise<{ retry: boolean; retryAfterMs?: number }> {
+    const leader = items[0]!;
+    const target = items.at(-1)!.message.replyTarget;
+    const attempt = (this.attempts.get(leader.key) ?? 0) + 1;
+    this.attempts.set(leader.key, attempt);
+    const log = this.options.logger;
+    if (error instanceof AssistantError && error.code === "RATE_LIMIT_EXCEEDED") {
+      log.warn({ code: error.code }, "assistant rate limit: message waits for the budget");
+      return { retry: true, retryAfterMs: error.options.retryAfterMs ?? 1000 };
+    }
+    if (error instanceof DeliveryError) {
+      if (error.retryable && attempt < MAX_BATCH_ATTEMPTS) {
+        log.warn({ err: error, attempt }, "could not post the reply yet; will retry");
+        return { retry: true, retryAfterMs: error.options.retryAfterMs ?? 2000 * attempt };
+      }
+      log.error({ err: error, attempt }, "gave up posting a reply: the platform refused it");
+      await this.pending.answered(items, leader.key);
+      return { retry: false };
+    }
+    const code = error instanceof AssistantError ? error.code : "UNKNOWN";
+    if (error instanceof AssistantError && error.retryable && attempt < 2) {
+      log.warn(
+        { code, attempt },
+        "assistant call failed after the client's retries; trying the batch once more",
+      );
+      return { retry: true, retryAfterMs: 2000 };
+    }
+    const level =
+      code === "INVALID_API_KEY" || code === "BOT_NOT_FOUND" || code === "UNKNOWN" ? "error" : "warn";
+    log[level]({ err: error, code }, "assistant call failed; apologising to the user");
+    try {
+      await this.deliver(adapter, target, apologyFor(code));
+    } catch (deliveryError) {
+      log.error({ err: deliveryError }, "could not post the apology either");
+    }
+    await this.pending.answered(items, leader.key);
+    return { retry: false };
+  }
+
+  /** Posts one chunk, retrying transport failures within bounds. */
+  private async deliver(adapter: PlatformAdapter, target: ReplyTarget, text: string): Promise<void> {
+    const maxAttempts = this.options.deliveryMaxAttempts ?? DEFAULTS.deliveryMaxAttempts;
+    const base = this.options.deliveryBackoffBaseMs ?? DEFAULTS.deliveryBackoffBaseMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await adapter.send(target, text);
+        this.observer.messageOut?.(adapter.platform);
+        return;
+      } catch (error) {
+        const retryable = error instanceof DeliveryError ? error.retryable : false;
+        if (!retryable || attempt >= maxAttempts) {
+          throw error instanceof DeliveryError
+            ? error
+            : new DeliveryError("posting the reply failed", false, { cause: error });
+        }
+        const wait = (error as DeliveryError).options.retryAfterMs ?? base * 2 ** (attempt - 1);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  private maybeNoticeLongWait(convKey: string, message: InboundMessage, position: number): void {
+    if (this.noticeGiven.has(convKey) || position <= 1) return;
+    const waitMs = this.options.budgetFor(this.options.route(message).apiKey).estimateWaitMs(position - 1);
+    if (waitMs < (this.options.longWaitNoticeMs ?? DEFAULTS.longWaitNoticeMs)) return;
+    this.noticeGiven.add(convKey);
+    this.sendQuietly(message.replyTarget, REPLIES.longWait(position, waitMs));
+  }
+
+  /** Sends a short notice; failure is logged, never thrown (the notice is a courtesy). */
+  private sendQuietly(target: ReplyTarget, text: string): void {
+    const adapter = this.adapters.get(target.conversation.platform);
+    if (!adapter) return;
+    this.deliver(adapter, target, text).catch((error) =>
+      this.options.logger.warn({ err: error }, "could not post a notice to the user"),
+    );
+  }
+
+  private adapterFor(platform: Platform): PlatformAdapter {
+    const adapter = this.adapters.get(platform);
+    if (!adapter) throw new Error(`no adapter for platform ${platform}`);
+    return adapter;
+  }
+
+  private reportDepth(): void {
+    this.observer.queueDepth?.(this.scheduler.size);
+  }
+}
+
+/** Several queued messages become one assistant turn; names are kept when several people spoke. */
+export function composeMessage(messages: InboundMessage[]): string {
+  if (messages.length === 1) return messages[0]!.text;
+  const authors = new Set(messages.map((m) => m.author.id));
+  if (authors.size === 1) return messages.map((m) => m.text).join("\n\n");
+  return messages.map((m) => `${m.author.name ?? m.author.id}: ${m.text}`).join("\n\n");
+}

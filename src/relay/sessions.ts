@@ -1,0 +1,96 @@
+// Maps each conversation to its assistant session (our sessionId, the assistant's conversationId)
+// and back, so webhook events can find the chat a session lives in. Idle sessions expire.
+import { randomUUID } from "node:crypto";
+import type Keyv from "keyv";
+import type { ReplyTarget } from "../adapter.js";
+import type { BridgeStore } from "../store/create-store.js";
+
+export interface SessionRecord {
+  sessionId: string;
+  conversationId?: string;
+  botId: string;
+  /** Where replies for this conversation go (the latest message's target). */
+  target: ReplyTarget;
+  updatedAt: number;
+  /** Assistant messageIds the bridge itself produced (recent ones), to tell them from others'. */
+  ownMessageIds?: string[];
+}
+
+const OWN_IDS_KEPT = 50;
+
+export class SessionStore {
+  private readonly sessions: Keyv<SessionRecord>;
+  private readonly index: Keyv<string>;
+
+  constructor(
+    store: BridgeStore,
+    private readonly idleMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.sessions = store.namespace<SessionRecord>("sessions");
+    this.index = store.namespace<string>("session-index");
+  }
+
+  get(conversationKey: string): Promise<SessionRecord | undefined> {
+    return this.sessions.get(conversationKey);
+  }
+
+  /** The conversation's session, created when there is none (or after /reset). */
+  async ensure(conversationKey: string, botId: string, target: ReplyTarget): Promise<SessionRecord> {
+    const existing = await this.sessions.get(conversationKey);
+    if (existing && existing.botId === botId) return existing;
+    return this.start(conversationKey, botId, target);
+  }
+
+  /** Starts a new session for the conversation (what /reset does). */
+  async start(conversationKey: string, botId: string, target: ReplyTarget): Promise<SessionRecord> {
+    const record: SessionRecord = { sessionId: `brg_${randomUUID()}`, botId, target, updatedAt: this.now() };
+    await this.save(conversationKey, record);
+    return record;
+  }
+
+  /** Records an answered turn: the assistant's conversationId and messageId, and the latest target. */
+  async recordTurn(
+    conversationKey: string,
+    session: SessionRecord,
+    turn: { conversationId: string; messageId: string; target: ReplyTarget },
+  ): Promise<SessionRecord> {
+    const current = (await this.sessions.get(conversationKey)) ?? session;
+    if (current.sessionId !== session.sessionId) return current;
+    const record: SessionRecord = {
+      ...current,
+      conversationId: turn.conversationId,
+      target: turn.target,
+      updatedAt: this.now(),
+      ownMessageIds: [...(current.ownMessageIds ?? []), turn.messageId].slice(-OWN_IDS_KEPT),
+    };
+    await this.save(conversationKey, record);
+    return record;
+  }
+
+  /** Finds the conversation a sessionId or conversationId belongs to. */
+  async lookup(ids: {
+    sessionId?: string;
+    conversationId?: string;
+  }): Promise<{ conversationKey: string; session: SessionRecord } | undefined> {
+    const candidates = [
+      ids.sessionId ? `s:${ids.sessionId}` : undefined,
+      ids.conversationId ? `c:${ids.conversationId}` : undefined,
+    ];
+    for (const key of candidates) {
+      if (!key) continue;
+      const conversationKey = await this.index.get(key);
+      if (!conversationKey) continue;
+      const session = await this.sessions.get(conversationKey);
+      if (session) return { conversationKey, session };
+    }
+    return undefined;
+  }
+
+  private async save(conversationKey: string, record: SessionRecord): Promise<void> {
+    await this.sessions.set(conversationKey, record, this.idleMs);
+    await this.index.set(`s:${record.sessionId}`, conversationKey, this.idleMs);
+    if (record.conversationId)
+      await this.index.set(`c:${record.conversationId}`, conversationKey, this.idleMs);
+  }
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { FairScheduler } from "../../src/relay/fair-scheduler.js";
+
+describe("the fair scheduler", () => {
+  it("serves a quiet conversation before a flooding one is through", () => {
+    const s = new FairScheduler<string>();
+    for (let i = 0; i < 100; i++) s.push("flooder", `f${i}`);
+    s.push("quiet", "q0");
+    const first = s.take(1);
+    s.done(first!.conversationKey);
+    const second = s.take(1);
+    expect(first?.conversationKey).toBe("flooder");
+    expect(second?.conversationKey).toBe("quiet");
+  });
+
+  it("keeps one call in flight per conversation so answers stay in order", () => {
+    const s = new FairScheduler<string>();
+    s.push("a", "a1");
+    s.push("a", "a2");
+    expect(s.take(1)?.items).toEqual(["a1"]);
+    expect(s.take(1)).toBeUndefined();
+    s.done("a");
+    expect(s.take(1)?.items).toEqual(["a2"]);
+  });
+
+  it("hands everything a conversation queued to one call when merging", () => {
+    const s = new FairScheduler<string>();
+    s.push("a", "a1");
+    s.push("a", "a2");
+    s.push("a", "a3");
+    expect(s.take()?.items).toEqual(["a1", "a2", "a3"]);
+    expect(s.size).toBe(0);
+  });
+
+  it("puts a retried batch back in front of later messages", () => {
+    const s = new FairScheduler<string>();
+    s.push("a", "a1");
+    const batch = s.take(1)!;
+    s.push("a", "a2");
+    s.requeue("a", batch.items);
+    expect(s.take()?.items).toEqual(["a1", "a2"]);
+  });
+
+  it("reports a position that counts calls in flight and conversations ahead", () => {
+    const s = new FairScheduler<string>();
+    s.push("a", "a1");
+    s.take();
+    expect(s.push("b", "b1")).toBe(2);
+    expect(s.push("c", "c1")).toBe(3);
+  });
+});
