@@ -67,6 +67,9 @@ export interface RelayOptions {
   now?: () => number;
 }
 
+/** Thrown inside the relay when a batch waiting for budget is left for the next start. */
+class LeftForRestart extends Error {}
+
 /** How often a batch is retried at relay level (assistant rate limits excepted) before giving up. */
 const MAX_BATCH_ATTEMPTS = 5;
 
@@ -85,6 +88,10 @@ export class Relay implements InboundSink {
   private active = 0;
   private accepting = false;
   private stopping = false;
+  private signalStop: () => void = () => {};
+  private stopped: Promise<void> = new Promise((resolve) => {
+    this.signalStop = resolve;
+  });
 
   constructor(private readonly options: RelayOptions) {
     for (const adapter of options.adapters) this.adapters.set(adapter.platform, adapter);
@@ -109,14 +116,21 @@ export class Relay implements InboundSink {
       this.options.logger.info({ count: backlog.length }, "resuming messages accepted before restart");
     this.accepting = true;
     this.stopping = false;
+    this.stopped = new Promise((resolve) => {
+      this.signalStop = resolve;
+    });
     this.reportDepth();
     this.pump();
   }
 
-  /** Stops intake, lets calls in flight finish; what still waits stays in the store for next start. */
+  /**
+   * Stops intake and lets assistant calls already in flight finish and post. Batches still waiting
+   * for budget stay in the store and are answered after the next start.
+   */
   async stop(): Promise<void> {
     this.accepting = false;
     this.stopping = true;
+    this.signalStop();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled([...this.running]);
@@ -247,6 +261,7 @@ export class Relay implements InboundSink {
       }
       await this.pending.answered(items, leader.key);
     } catch (error) {
+      if (error instanceof LeftForRestart) return;
       const decision = await this.onFailure(error, items, adapter);
       outcome = decision.retry ? "retry" : "answered";
       retryAfterMs = decision.retryAfterMs;
@@ -271,7 +286,10 @@ export class Relay implements InboundSink {
   private async askAssistant(convKey: string, items: PendingMessage[], route: Route): Promise<ReplyProgress> {
     const merge = this.options.mergeQueuedMessages ?? DEFAULTS.mergeQueuedMessages;
     const adapter = this.adapterFor(items[0]!.message.conversation.platform);
-    const reply = await this.options.budgetFor(route.apiKey).schedule(async () => {
+    let called = false;
+    const scheduled = this.options.budgetFor(route.apiKey).schedule(async () => {
+      if (this.stopping) throw new LeftForRestart();
+      called = true;
       if (merge) items.push(...this.scheduler.takeMore(convKey));
       const session = await this.sessions.ensure(convKey, route.botId, items.at(-1)!.message.replyTarget);
       for (const item of items) this.observer.waited?.(this.now() - item.acceptedAt);
@@ -288,6 +306,14 @@ export class Relay implements InboundSink {
         throw error;
       }
     });
+    scheduled.catch(() => {});
+    const reply = await Promise.race([
+      scheduled,
+      this.stopped.then(() => {
+        if (!called) throw new LeftForRestart();
+        return scheduled;
+      }),
+    ]);
     const progress: ReplyProgress = {
       memberKeys: items.map((i) => i.key),
       chunks: splitMessage(reply.answer.response, adapter.maxMessageLength),

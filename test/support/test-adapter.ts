@@ -1,0 +1,144 @@
+// An in-test platform adapter with many conversations: a test speaks as users through it and
+// watches what the bridge posts back. It runs inside the real relay, like any adapter.
+import { EventEmitter } from "node:events";
+import type {
+  AcceptOutcome,
+  ConversationRef,
+  InboundMessage,
+  InboundSink,
+  PlatformAdapter,
+  ReplyTarget,
+  SentMessage,
+  TypingHandle,
+  UserProfile,
+} from "../../src/adapter.js";
+import { DeliveryError } from "../../src/errors.js";
+
+export interface Posted {
+  conversation: ConversationRef;
+  text: string;
+  messageId: string;
+}
+
+export interface Say {
+  channel: string;
+  thread?: string;
+  user?: string;
+  userName?: string;
+  text: string;
+  isBot?: boolean;
+  isDirect?: boolean;
+  addressesBot?: boolean;
+  messageId?: string;
+}
+
+export class TestAdapter extends EventEmitter implements PlatformAdapter {
+  readonly platform = "console" as const;
+  readonly posted: Posted[] = [];
+  typingShown = 0;
+  private sink?: InboundSink;
+  private ready = false;
+  private counter = 0;
+  private failures: Array<{ retryable: boolean }> = [];
+
+  constructor(readonly maxMessageLength = 4000) {
+    super();
+  }
+
+  async start(sink: InboundSink): Promise<void> {
+    this.sink = sink;
+    this.ready = true;
+  }
+  async stop(): Promise<void> {
+    this.ready = false;
+  }
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  say(s: Say): Promise<AcceptOutcome> {
+    if (!this.sink) throw new Error("adapter not started");
+    const conversation: ConversationRef = {
+      platform: "console",
+      workspaceId: "W1",
+      channelId: s.channel,
+      ...(s.thread ? { threadId: s.thread } : {}),
+    };
+    const message: InboundMessage = {
+      conversation,
+      replyTarget: { conversation },
+      author: { id: s.user ?? "U1", name: s.userName, isBot: s.isBot ?? false },
+      text: s.text,
+      isDirect: s.isDirect ?? true,
+      addressesBot: s.addressesBot ?? true,
+      messageId: s.messageId ?? `m${++this.counter}-${Math.random().toString(36).slice(2, 8)}`,
+      sentAt: Date.now(),
+    };
+    return this.sink.accept(message);
+  }
+
+  /** The next `count` sends fail; retryable ones model a reset connection, others a refusal. */
+  failNextSends(count: number, retryable: boolean): void {
+    for (let i = 0; i < count; i++) this.failures.push({ retryable });
+  }
+
+  async send(target: ReplyTarget, markdown: string): Promise<SentMessage> {
+    const failure = this.failures.shift();
+    if (failure) {
+      throw new DeliveryError(
+        failure.retryable ? "connection reset" : "channel not found",
+        failure.retryable,
+        {
+          retryAfterMs: 1,
+        },
+      );
+    }
+    const posted = { conversation: target.conversation, text: markdown, messageId: `out${++this.counter}` };
+    this.posted.push(posted);
+    this.emit("posted", posted);
+    return { messageId: posted.messageId };
+  }
+
+  startTyping(_target: ReplyTarget): TypingHandle {
+    this.typingShown++;
+    return { stop() {} };
+  }
+
+  async getProfile(message: InboundMessage): Promise<UserProfile> {
+    return { userId: message.author.id, displayName: message.author.name };
+  }
+
+  /** What was posted in one channel (and thread), in order. */
+  postedIn(channel: string, thread?: string): string[] {
+    return this.posted
+      .filter((p) => p.conversation.channelId === channel && p.conversation.threadId === thread)
+      .map((p) => p.text);
+  }
+
+  /** Resolves once `count` posts in total match the predicate (already or later). */
+  waitForPosts(
+    count: number,
+    predicate: (p: Posted) => boolean = () => true,
+    timeoutMs = 15_000,
+  ): Promise<Posted[]> {
+    const matching = () => this.posted.filter(predicate);
+    if (matching().length >= count) return Promise.resolve(matching());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off("posted", listener);
+        reject(
+          new Error(
+            `timed out: ${matching().length} of ${count} posts arrived:\n${this.posted.map((p) => p.text).join("\n")}`,
+          ),
+        );
+      }, timeoutMs);
+      const listener = () => {
+        if (matching().length < count) return;
+        clearTimeout(timer);
+        this.off("posted", listener);
+        resolve(matching());
+      };
+      this.on("posted", listener);
+    });
+  }
+}
