@@ -1,0 +1,145 @@
+// Decides what one incoming Telegram message means for the bridge: which conversation it belongs to,
+// whether it is addressed to the bot (private chat, @mention, reply to the bot, /command@bot), and
+// the text the relay gets with the bot's own @mention taken out.
+import type { Message, MessageEntity, User, UserFromGetMe } from "grammy/types";
+import type { ConversationRef, InboundMessage, ReplyTarget } from "../../src/adapter.js";
+
+/** Telegram's stand-in author for anonymous group admins (the real sender is the chat). */
+const GROUP_ANONYMOUS_BOT_ID = 1087968824;
+
+const MEDIA_KINDS = [
+  "photo",
+  "sticker",
+  "voice",
+  "video",
+  "video_note",
+  "audio",
+  "document",
+  "animation",
+  "location",
+  "venue",
+  "contact",
+  "poll",
+  "dice",
+  "story",
+] as const;
+
+export type Classified =
+  | { kind: "text"; message: InboundMessage }
+  | { kind: "non-text"; replyTarget: ReplyTarget }
+  | { kind: "skip"; reason: string };
+
+export function conversationOf(message: Message): ConversationRef {
+  const conversation: ConversationRef = {
+    platform: "telegram",
+    workspaceId: "global",
+    channelId: String(message.chat.id),
+  };
+  if (message.is_topic_message && message.message_thread_id !== undefined) {
+    conversation.threadId = String(message.message_thread_id);
+  }
+  return conversation;
+}
+
+export function replyTargetOf(message: Message): ReplyTarget {
+  return {
+    conversation: conversationOf(message),
+    replyToMessageId: String(message.message_id),
+    extra: { chatType: message.chat.type },
+  };
+}
+
+export function classifyMessage(message: Message, me: UserFromGetMe): Classified {
+  if (!message.from) return { kind: "skip", reason: "no sender (channel post)" };
+  if (message.from.id === me.id) return { kind: "skip", reason: "own message" };
+  if (message.is_automatic_forward) return { kind: "skip", reason: "automatic channel forward" };
+  const isDirect = message.chat.type === "private";
+  const text = message.text ?? message.caption;
+  const entities = (message.text !== undefined ? message.entities : message.caption_entities) ?? [];
+  const addressed =
+    isDirect || repliesToBot(message, me) || (text !== undefined && mentionsBot(text, entities, me));
+  if (text === undefined || text.trim() === "") {
+    if (!MEDIA_KINDS.some((kind) => kind in message)) return { kind: "skip", reason: "service message" };
+    return addressed
+      ? { kind: "non-text", replyTarget: replyTargetOf(message) }
+      : { kind: "skip", reason: "not addressed" };
+  }
+  if (!addressed) return { kind: "skip", reason: "group message not addressed to the bot" };
+  const stripped = isDirect ? text.trim() : stripBotMention(text, entities, me);
+  const conversation = conversationOf(message);
+  return {
+    kind: "text",
+    message: {
+      conversation,
+      replyTarget: replyTargetOf(message),
+      author: authorOf(message),
+      text: stripped === "" ? text.trim() : stripped,
+      isDirect,
+      addressesBot: true,
+      messageId: `${message.chat.id}:${message.message_id}`,
+      sentAt: message.date * 1000,
+    },
+  };
+}
+
+function authorOf(message: Message): InboundMessage["author"] {
+  const from = message.from!;
+  if (from.id === GROUP_ANONYMOUS_BOT_ID && message.sender_chat) {
+    return {
+      id: String(message.sender_chat.id),
+      name: message.sender_chat.title ?? "anonymous admin",
+      isBot: false,
+    };
+  }
+  return { id: String(from.id), name: displayName(from), isBot: from.is_bot };
+}
+
+export function displayName(user: User): string {
+  const full = [user.first_name, user.last_name].filter(Boolean).join(" ").trim();
+  return full || user.username || String(user.id);
+}
+
+function repliesToBot(message: Message, me: UserFromGetMe): boolean {
+  const replied = message.reply_to_message;
+  if (!replied || replied.forum_topic_created) return false;
+  return replied.from?.id === me.id;
+}
+
+function mentionsBot(text: string, entities: MessageEntity[], me: UserFromGetMe): boolean {
+  return entities.some((entity) => isBotReference(text, entity, me));
+}
+
+/** A mention of the bot, a text_mention of it, or a /command addressed to it by @username. */
+function isBotReference(text: string, entity: MessageEntity, me: UserFromGetMe): boolean {
+  const slice = text.slice(entity.offset, entity.offset + entity.length);
+  const username = me.username.toLowerCase();
+  switch (entity.type) {
+    case "mention":
+      return slice.toLowerCase() === `@${username}`;
+    case "text_mention":
+      return entity.user.id === me.id;
+    case "bot_command":
+      return slice.toLowerCase().endsWith(`@${username}`);
+    default:
+      return false;
+  }
+}
+
+/** Removes "@bot" mentions (and "@bot" after a /command) so the relay sees what the user asked. */
+export function stripBotMention(text: string, entities: MessageEntity[], me: UserFromGetMe): string {
+  let out = text;
+  const ours = entities.filter((e) => isBotReference(text, e, me)).sort((a, b) => b.offset - a.offset);
+  for (const entity of ours) {
+    const end = entity.offset + entity.length;
+    if (entity.type === "bot_command") {
+      const command = out.slice(entity.offset, end);
+      out = out.slice(0, entity.offset) + command.slice(0, command.indexOf("@")) + out.slice(end);
+    } else {
+      out = out.slice(0, entity.offset) + out.slice(end);
+    }
+  }
+  return out
+    .replace(/[ \t]{2,}/g, " ")
+    .replace(/^[\s,:]+/, "")
+    .trim();
+}

@@ -1,0 +1,387 @@
+// The Telegram adapter: a grammY bot that hands private messages and addressed group messages to the
+// relay and posts the replies back as Telegram HTML. Long polling through @grammyjs/runner by
+// default (sequential per chat/topic, concurrent across chats); webhook mode on the bridge's HTTP
+// server when a webhook URL is configured. Flood limits are waited out within caps (auto-retry).
+import { autoRetry } from "@grammyjs/auto-retry";
+import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import { Bot, type Context, GrammyError, HttpError, webhookCallback } from "grammy";
+import type { Message, User, UserFromGetMe } from "grammy/types";
+import type { Logger } from "pino";
+import type {
+  DoctorCheck,
+  InboundMessage,
+  InboundSink,
+  PlatformAdapter,
+  ReplyTarget,
+  SentMessage,
+  TypingHandle,
+  UserProfile,
+} from "../../src/adapter.js";
+import { DEFAULTS } from "../../src/defaults.js";
+import { ConfigError, DeliveryError } from "../../src/errors.js";
+import { isRenderingRejection, scrub, toDeliveryError } from "./errors.js";
+import { classifyMessage, displayName } from "./inbound.js";
+import { markdownToPlainText, markdownToTelegramHtml } from "./render.js";
+
+export { markdownToPlainText, markdownToTelegramHtml } from "./render.js";
+
+export interface TelegramAdapterOptions {
+  token: string;
+  /** Bot API server root (TELEGRAM_API_ROOT); defaults to https://api.telegram.org. */
+  apiRoot?: string;
+  /** Webhook mode (TELEGRAM_WEBHOOK_URL / TELEGRAM_WEBHOOK_SECRET) instead of long polling. */
+  webhook?: { url: string; secret?: string };
+  logger: Logger;
+  /** The bot's own user, when known, saves a getMe call at start. */
+  botInfo?: UserFromGetMe;
+  /** How often "typing…" is renewed; Telegram shows it for about 5 seconds. */
+  typingIntervalMs?: number;
+  /** getUpdates long-poll timeout in seconds. */
+  pollTimeoutSeconds?: number;
+  /** How long and how often a 429 "retry after" is waited out before send() gives up. */
+  floodControl?: { maxRetryAttempts: number; maxDelaySeconds: number };
+}
+
+/** Telegram's limit is 4096 characters after entity parsing; HTML escaping needs headroom. */
+const MAX_MARKDOWN_CHUNK = 3800;
+const TELEGRAM_TEXT_LIMIT = 4096;
+const WEBHOOK_PATH = "/telegram/webhook";
+const WEBHOOK_SECRET_PATTERN = /^[A-Za-z0-9_-]{1,256}$/;
+const ALLOWED_UPDATES = ["message"] as const;
+export const TEXT_ONLY_NOTICE = "I can only read text for now.";
+export const BOT_COMMANDS = [
+  { command: "start", description: "What this bot does" },
+  { command: "help", description: "How to talk to the assistant" },
+  { command: "reset", description: "Start a new conversation" },
+];
+
+export function createTelegramAdapter(options: TelegramAdapterOptions): PlatformAdapter {
+  return new TelegramAdapter(options);
+}
+
+export class TelegramAdapter implements PlatformAdapter {
+  readonly platform = "telegram" as const;
+  readonly maxMessageLength = MAX_MARKDOWN_CHUNK;
+  private readonly bot: Bot;
+  private readonly logger: Logger;
+  private readonly token: string;
+  private readonly webhook?: { url: string; secret: string };
+  private sink?: InboundSink;
+  private runner?: RunnerHandle;
+  private ready = false;
+  /** Recent authors by id, for getProfile (bounded). */
+  private readonly authors = new Map<string, User>();
+
+  constructor(private readonly options: TelegramAdapterOptions) {
+    if (!options.token) {
+      throw new ConfigError("TELEGRAM_BOT_TOKEN is empty", [
+        { variable: "TELEGRAM_BOT_TOKEN", problem: "empty", fix: "Set it to the token @BotFather gave you." },
+      ]);
+    }
+    this.token = options.token;
+    this.logger = options.logger.child({ platform: "telegram" });
+    if (options.webhook) this.webhook = checkWebhook(options.webhook);
+    const botConfig: ConstructorParameters<typeof Bot>[1] = {
+      client: { apiRoot: (options.apiRoot ?? DEFAULTS.telegramApiRoot).replace(/\/+$/, "") },
+    };
+    if (options.botInfo) botConfig.botInfo = options.botInfo;
+    this.bot = new Bot(options.token, botConfig);
+    const flood = options.floodControl ?? { maxRetryAttempts: 3, maxDelaySeconds: 60 };
+    this.bot.api.config.use(
+      autoRetry({ ...flood, rethrowHttpErrors: true, rethrowInternalServerErrors: true }),
+    );
+    this.bot.use(sequentialize(conversationKey));
+    this.bot.on("message", (ctx) => this.onMessage(ctx.message));
+    this.bot.catch((error) => {
+      this.logger.error({ err: scrubError(error.error, this.token) }, "handling a Telegram update failed");
+    });
+  }
+
+  mountHttp(app: Express): void {
+    if (!this.webhook) return;
+    const handle = webhookCallback(this.bot, "express", { secretToken: this.webhook.secret });
+    app.post(
+      WEBHOOK_PATH,
+      (_req: Request, res: Response, next: NextFunction) => {
+        if (!this.ready) {
+          res.status(503).json({ ok: false, description: "bridge not ready" });
+          return;
+        }
+        next();
+      },
+      express.json({ limit: "1mb" }),
+      handle,
+    );
+  }
+
+  async start(sink: InboundSink): Promise<void> {
+    this.sink = sink;
+    await this.init();
+    const me = this.bot.botInfo;
+    this.logger.info(
+      { username: me.username, mode: this.webhook ? "webhook" : "polling" },
+      `Telegram bot @${me.username} connected`,
+    );
+    this.logger.info(privacyNote(me));
+    await this.bot.api.setMyCommands(BOT_COMMANDS).catch((error: unknown) => {
+      this.logger.warn({ err: scrubError(error, this.token) }, "could not register the bot's commands");
+    });
+    if (this.webhook) {
+      await this.bot.api.setWebhook(this.webhook.url, {
+        secret_token: this.webhook.secret,
+        allowed_updates: [...ALLOWED_UPDATES],
+      });
+      this.ready = true;
+      return;
+    }
+    await this.bot.api.deleteWebhook();
+    const runner = run(this.bot, {
+      runner: {
+        silent: true,
+        fetch: { timeout: this.options.pollTimeoutSeconds ?? 30, allowed_updates: [...ALLOWED_UPDATES] },
+      },
+    });
+    this.runner = runner;
+    this.ready = true;
+    runner.task()?.catch((error: unknown) => {
+      this.ready = false;
+      this.logger.error({ err: scrubError(error, this.token) }, "Telegram long polling stopped");
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    const runner = this.runner;
+    this.runner = undefined;
+    if (runner?.isRunning()) await runner.stop();
+  }
+
+  isReady(): boolean {
+    if (!this.ready) return false;
+    return this.webhook ? true : this.runner?.isRunning() === true;
+  }
+
+  async send(target: ReplyTarget, markdown: string): Promise<SentMessage> {
+    const html = markdownToTelegramHtml(markdown);
+    try {
+      const sent = await this.bot.api.sendMessage(chatIdOf(target), html, {
+        parse_mode: "HTML",
+        ...placement(target),
+      });
+      return { messageId: String(sent.message_id) };
+    } catch (error) {
+      if (!isRenderingRejection(error)) throw toDeliveryError(error, this.token);
+      this.logger.warn(
+        { reason: (error as GrammyError).description },
+        "Telegram refused the formatted reply; sending it as plain text",
+      );
+    }
+    return this.sendPlain(target, markdownToPlainText(markdown) || markdown);
+  }
+
+  startTyping(target: ReplyTarget): TypingHandle {
+    const abort = new AbortController();
+    const thread = target.conversation.threadId;
+    const other = thread ? { message_thread_id: Number(thread) } : {};
+    const tick = (): void => {
+      this.bot.api
+        .sendChatAction(chatIdOf(target), "typing", other, grammySignal(abort.signal))
+        .catch((error: unknown) => {
+          if (!abort.signal.aborted) {
+            this.logger.debug({ err: scrubError(error, this.token) }, "typing indicator failed");
+          }
+        });
+    };
+    tick();
+    const timer = setInterval(tick, this.options.typingIntervalMs ?? 4000);
+    return {
+      stop: () => {
+        if (abort.signal.aborted) return;
+        clearInterval(timer);
+        abort.abort();
+      },
+    };
+  }
+
+  async getProfile(message: InboundMessage): Promise<UserProfile | undefined> {
+    const user = this.authors.get(message.author.id);
+    if (!user)
+      return { userId: message.author.id, ...(message.author.name && { displayName: message.author.name }) };
+    const profile: UserProfile = { userId: String(user.id), displayName: displayName(user) };
+    const realName = [user.first_name, user.last_name].filter(Boolean).join(" ");
+    if (realName) profile.realName = realName;
+    if (user.username) profile.username = user.username;
+    if (user.language_code) profile.language = user.language_code;
+    const attributes: Record<string, string> = {};
+    if (user.username) attributes.telegram_username = user.username;
+    if (user.is_premium) attributes.telegram_premium = "true";
+    if (Object.keys(attributes).length > 0) profile.attributes = attributes;
+    return profile;
+  }
+
+  async doctor(): Promise<DoctorCheck[]> {
+    try {
+      const me = await this.bot.api.getMe();
+      return [
+        {
+          name: "Telegram bot token",
+          ok: true,
+          detail: `@${me.username} (id ${me.id}); ${me.can_read_all_group_messages ? "privacy mode off" : "privacy mode on"}`,
+        },
+      ];
+    } catch (error) {
+      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
+        return [
+          {
+            name: "Telegram bot token",
+            ok: false,
+            detail: `Telegram rejected TELEGRAM_BOT_TOKEN (${error.error_code} ${error.description})`,
+            fix: "Copy the bot's token from @BotFather (/mybots → API Token) into TELEGRAM_BOT_TOKEN.",
+          },
+        ];
+      }
+      return [
+        {
+          name: "Telegram bot token",
+          ok: false,
+          detail: `Could not check the token: ${toDeliveryError(error, this.token).message}`,
+          fix: "Check the network and TELEGRAM_API_ROOT, then run doctor again.",
+        },
+      ];
+    }
+  }
+
+  private async init(): Promise<void> {
+    try {
+      await this.bot.init();
+    } catch (error) {
+      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
+        throw new ConfigError("Telegram rejected TELEGRAM_BOT_TOKEN", [
+          {
+            variable: "TELEGRAM_BOT_TOKEN",
+            problem: `${error.error_code} ${error.description}`,
+            fix: "Copy the bot's token from @BotFather into TELEGRAM_BOT_TOKEN.",
+          },
+        ]);
+      }
+      throw toDeliveryError(error, this.token);
+    }
+  }
+
+  private async onMessage(message: Message): Promise<void> {
+    const classified = classifyMessage(message, this.bot.botInfo);
+    if (classified.kind === "skip") return;
+    if (classified.kind === "non-text") {
+      this.sendPlain(classified.replyTarget, TEXT_ONLY_NOTICE).catch((error: unknown) => {
+        this.logger.warn({ err: scrubError(error, this.token) }, "could not answer a non-text message");
+      });
+      return;
+    }
+    if (!this.sink) throw new Error("Telegram update arrived before the adapter was started");
+    if (message.from) this.remember(message.from);
+    await this.sink.accept(classified.message);
+  }
+
+  private async sendPlain(target: ReplyTarget, text: string): Promise<SentMessage> {
+    let first: SentMessage | undefined;
+    for (const piece of splitPlain(text, TELEGRAM_TEXT_LIMIT)) {
+      try {
+        const sent = await this.bot.api.sendMessage(chatIdOf(target), piece, placement(target));
+        first ??= { messageId: String(sent.message_id) };
+      } catch (error) {
+        throw toDeliveryError(error, this.token);
+      }
+    }
+    if (!first) throw new DeliveryError("Nothing to send: the reply is empty", false);
+    return first;
+  }
+
+  private remember(user: User): void {
+    const id = String(user.id);
+    this.authors.delete(id);
+    this.authors.set(id, user);
+    if (this.authors.size > 5000) this.authors.delete(this.authors.keys().next().value as string);
+  }
+}
+
+function checkWebhook(webhook: { url: string; secret?: string }): { url: string; secret: string } {
+  if (!webhook.secret) {
+    throw new ConfigError("Telegram webhook mode needs TELEGRAM_WEBHOOK_SECRET", [
+      {
+        variable: "TELEGRAM_WEBHOOK_SECRET",
+        problem: "missing while TELEGRAM_WEBHOOK_URL is set",
+        fix: "Set TELEGRAM_WEBHOOK_SECRET to a random string of 1-256 letters, digits, _ or -.",
+      },
+    ]);
+  }
+  if (!WEBHOOK_SECRET_PATTERN.test(webhook.secret)) {
+    throw new ConfigError("TELEGRAM_WEBHOOK_SECRET has characters Telegram does not allow", [
+      {
+        variable: "TELEGRAM_WEBHOOK_SECRET",
+        problem: "only A-Z, a-z, 0-9, _ and - are allowed (1-256 characters)",
+        fix: "Generate one with: openssl rand -hex 32",
+      },
+    ]);
+  }
+  return { url: webhook.url, secret: webhook.secret };
+}
+
+function privacyNote(me: UserFromGetMe): string {
+  return me.can_read_all_group_messages
+    ? "Telegram privacy mode is off: the bot receives all group messages but answers only mentions, replies to it and /command@bot"
+    : "Telegram privacy mode is on: in groups the bot answers when @mentioned, replied to, or sent /command@bot";
+}
+
+function conversationKey(ctx: Context): string | undefined {
+  const chat = ctx.chat?.id;
+  if (chat === undefined) return undefined;
+  const thread = ctx.msg?.is_topic_message ? ctx.msg.message_thread_id : undefined;
+  return thread === undefined ? String(chat) : `${chat}:${thread}`;
+}
+
+function chatIdOf(target: ReplyTarget): number {
+  return Number(target.conversation.channelId);
+}
+
+/** Topic and quoting: replies go to the user's forum topic and quote the user's message in groups. */
+function placement(target: ReplyTarget): {
+  message_thread_id?: number;
+  reply_parameters?: { message_id: number; allow_sending_without_reply: boolean };
+} {
+  const out: ReturnType<typeof placement> = {};
+  if (target.conversation.threadId) out.message_thread_id = Number(target.conversation.threadId);
+  const chatType = target.extra?.chatType;
+  if (target.replyToMessageId && chatType !== undefined && chatType !== "private") {
+    out.reply_parameters = { message_id: Number(target.replyToMessageId), allow_sending_without_reply: true };
+  }
+  return out;
+}
+
+/** Splits plain text into pieces Telegram accepts, preferring line then word boundaries. */
+export function splitPlain(text: string, limit: number): string[] {
+  const pieces: string[] = [];
+  let rest = text.trim();
+  while (rest.length > limit) {
+    const window = rest.slice(0, limit);
+    let cut = window.lastIndexOf("\n");
+    if (cut < limit / 2) cut = window.lastIndexOf(" ");
+    if (cut < limit / 2) cut = limit;
+    pieces.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest.length > 0) pieces.push(rest);
+  return pieces;
+}
+
+/** grammY types its signal parameter with the abort-controller polyfill; Node's own signal works. */
+function grammySignal(signal: AbortSignal): Parameters<Bot["api"]["sendChatAction"]>[3] {
+  return signal as unknown as Parameters<Bot["api"]["sendChatAction"]>[3];
+}
+
+function scrubError(error: unknown, token: string): unknown {
+  if (error instanceof HttpError || error instanceof GrammyError || error instanceof Error) {
+    return { name: error.name, message: scrub(error.message, token) };
+  }
+  return scrub(String(error), token);
+}
