@@ -3,17 +3,17 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { type TelegramAdapterOptions, TelegramAdapter } from "../../adapters/telegram/index.js";
+import { TelegramAdapter, type TelegramAdapterOptions } from "../../adapters/telegram/index.js";
 import { silentLogger } from "../../src/logger.js";
-import type { AdapterHarness } from "../support/adapter-contract.js";
-import { waitForEvent } from "../support/events.js";
 import {
   type BotMessageEvent,
   type ChatActionEvent,
-  type TgChat,
   TelegramEmulator,
+  type TgChat,
   type TgUser,
 } from "../emulators/telegram/emulator.js";
+import type { AdapterHarness } from "../support/adapter-contract.js";
+import { waitForEvent } from "../support/events.js";
 
 export type Mode = "polling" | "webhook";
 export const WEBHOOK_SECRET = "s3cret-for_tests";
