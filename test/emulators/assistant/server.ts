@@ -65,6 +65,10 @@ export interface AssistantEmulatorOptions {
   port?: number;
 }
 
+/**
+ * Emits "request" (RecordedRequest) after each response is sent (or, for a hung or dropped request,
+ * when its connection ends), and "received" ({method, path}) as soon as a request has arrived in full.
+ */
 export interface AssistantEmulator extends EventEmitter {
   readonly url: string;
   readonly apiKey: string;
@@ -254,6 +258,7 @@ class AssistantEmulatorServer extends EventEmitter implements AssistantEmulator 
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrival = await this.receive(req);
+    this.emit("received", { method: arrival.method, path: arrival.path });
     const route = routeOf(arrival.method, arrival.path);
     if (route.kind === "other") {
       const outcome = fail(404, "INVALID_REQUEST", `no such endpoint: ${arrival.method} ${arrival.path}`);
