@@ -117,12 +117,16 @@ export interface TelegramEmulatorOptions {
   botName?: string;
   /** Privacy mode on (the default for new bots): can_read_all_group_messages is false. */
   privacyMode?: boolean;
+  /** Wait before pushing a refused webhook update again (Telegram backs off similarly, but longer). */
+  webhookRetryMs?: number;
 }
 
 export class TelegramEmulator extends EventEmitter {
   readonly token: string;
   readonly bot: TgUser;
   private readonly privacyMode: boolean;
+  private readonly webhookRetryMs: number;
+  private webhookRetry?: NodeJS.Timeout;
   private server?: Server;
   private port = 0;
   private nextUpdateId = 1;
@@ -151,6 +155,7 @@ export class TelegramEmulator extends EventEmitter {
     super();
     this.token = options.token ?? "123456:TEST-token-abcdefghijklmnopqrstuvwxyz";
     this.privacyMode = options.privacyMode ?? true;
+    this.webhookRetryMs = options.webhookRetryMs ?? 100;
     this.bot = {
       id: Number(this.token.split(":")[0]) || 123456,
       is_bot: true,
@@ -175,6 +180,8 @@ export class TelegramEmulator extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.webhookRetry);
+    this.webhook = undefined;
     for (const poller of this.pollers) poller.finish({ status: 200, body: { ok: true, result: [] } });
     this.pollers.clear();
     const server = this.server;
@@ -646,7 +653,7 @@ export class TelegramEmulator extends EventEmitter {
     }
   }
 
-  /** Posts pending updates to the webhook one at a time; a failed push stays pending for the next. */
+  /** Posts pending updates to the webhook in order; a refused update stays first and is pushed again. */
   private async pushToWebhook(): Promise<void> {
     if (this.pushing) return;
     this.pushing = true;
@@ -665,7 +672,11 @@ export class TelegramEmulator extends EventEmitter {
           status = 0;
         }
         this.emit("webhookDelivery", { updateId: update.update_id, status });
-        if (status < 200 || status >= 300) break;
+        if (status < 200 || status >= 300) {
+          clearTimeout(this.webhookRetry);
+          this.webhookRetry = setTimeout(() => void this.pushToWebhook(), this.webhookRetryMs);
+          break;
+        }
         this.updates.shift();
       }
     } finally {
