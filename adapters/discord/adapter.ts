@@ -1,0 +1,202 @@
+// The Discord platform adapter: one discord.js client (gateway + REST) that hands mentions, thread
+// follow-ups, DMs and slash commands to the relay, and posts the relay's reply chunks back.
+import { once } from "node:events";
+import {
+  Client,
+  type ClientOptions,
+  Events,
+  GatewayIntentBits,
+  type Interaction,
+  type Message,
+  Partials,
+  type RateLimitData,
+  Routes,
+} from "discord.js";
+import type { Logger } from "pino";
+import type {
+  DoctorCheck,
+  InboundMessage,
+  InboundSink,
+  PlatformAdapter,
+  ReplyTarget,
+  SentMessage,
+  TypingHandle,
+  UserProfile,
+} from "../../src/adapter.js";
+import { DEFAULTS } from "../../src/defaults.js";
+import { handleCommand, registerCommands } from "./commands.js";
+import { Delivery } from "./delivery.js";
+import { discordDoctor } from "./doctor.js";
+import { type ReplyMode, toInbound } from "./inbound.js";
+
+export interface DiscordAdapterOptions {
+  token: string;
+  /** REST root, e.g. https://discord.com/api (DISCORD_API_URL); the gateway URL is discovered from it. */
+  apiUrl?: string;
+  /** Answer a channel mention in a new thread (default) or as a reply. */
+  replyMode?: "thread" | "reply";
+  /** Register slash commands in this guild only (instant) instead of globally. */
+  devGuildId?: string;
+  logger: Logger;
+  /** A 429 asking to wait longer than this fails the send (retryable) instead of blocking. */
+  maxRateLimitWaitMs?: number;
+}
+
+export const DISCORD_MAX_MESSAGE_LENGTH = 2000;
+/** Discord shows "typing" for about 10 s; renewing at 8 s keeps it on without gaps. */
+export const TYPING_RENEW_MS = 8_000;
+const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 30_000;
+
+export class DiscordAdapter implements PlatformAdapter {
+  readonly platform = "discord" as const;
+  readonly maxMessageLength = DISCORD_MAX_MESSAGE_LENGTH;
+  private readonly apiUrl: string;
+  private readonly replyMode: ReplyMode;
+  private readonly logger: Logger;
+  private client: Client | undefined;
+  private delivery: Delivery | undefined;
+  private connected = false;
+  private warnedAboutContent = false;
+
+  constructor(private readonly options: DiscordAdapterOptions) {
+    this.apiUrl = options.apiUrl ?? DEFAULTS.discordApiUrl;
+    this.replyMode = options.replyMode ?? "thread";
+    this.logger = options.logger.child({ platform: "discord" });
+  }
+
+  async start(sink: InboundSink): Promise<void> {
+    const maxWait = this.options.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
+    const clientOptions: ClientOptions = {
+      intents: [
+        GatewayIntentBits.Guilds,
+        GatewayIntentBits.GuildMessages,
+        GatewayIntentBits.MessageContent,
+        GatewayIntentBits.DirectMessages,
+      ],
+      partials: [Partials.Channel],
+      rest: { api: this.apiUrl, rejectOnRateLimit: (limit: RateLimitData) => limit.retryAfter > maxWait },
+    };
+    const client = new Client(clientOptions);
+    this.client = client;
+    this.delivery = new Delivery(client.rest, [this.options.token]);
+    this.watchConnection(client);
+    client.on(Events.MessageCreate, (message) => void this.onMessage(message, sink));
+    client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(interaction, sink));
+    client.on(Events.ThreadCreate, (thread) => this.delivery?.noteThread(thread.id));
+
+    const ready = once(client, Events.ClientReady);
+    try {
+      await client.login(this.options.token);
+      await ready;
+    } catch (error) {
+      await client.destroy();
+      this.client = undefined;
+      throw new Error(`Discord login failed: ${(error as Error).message}`);
+    }
+    this.connected = true;
+    const appId = client.application?.id ?? client.user?.id;
+    this.logger.info({ bot: client.user?.tag, replyMode: this.replyMode }, "discord connected");
+    if (appId) {
+      await registerCommands(client.rest, appId, this.options.devGuildId).catch((error: unknown) =>
+        this.logger.warn(
+          { err: error },
+          "could not register Discord slash commands; invite the bot with the applications.commands scope",
+        ),
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.connected = false;
+    const client = this.client;
+    this.client = undefined;
+    await client?.destroy();
+  }
+
+  isReady(): boolean {
+    return this.connected;
+  }
+
+  async send(target: ReplyTarget, markdown: string): Promise<SentMessage> {
+    return this.requireDelivery().send(target, markdown);
+  }
+
+  startTyping(target: ReplyTarget): TypingHandle {
+    const client = this.client;
+    const channelId = this.delivery?.typingChannel(target);
+    if (!client || !channelId) return { stop: () => undefined };
+    const show = () =>
+      client.rest
+        .post(Routes.channelTyping(channelId))
+        .catch((error: unknown) => this.logger.debug({ err: error, channelId }, "discord typing failed"));
+    void show();
+    const timer = setInterval(show, TYPING_RENEW_MS);
+    return { stop: () => clearInterval(timer) };
+  }
+
+  async getProfile(message: InboundMessage): Promise<UserProfile | undefined> {
+    try {
+      const user = await this.client?.users.fetch(message.author.id);
+      if (!user) return undefined;
+      return {
+        userId: user.id,
+        username: user.username,
+        displayName: user.globalName ?? user.username,
+      };
+    } catch (error) {
+      this.logger.debug({ err: error, userId: message.author.id }, "discord profile lookup failed");
+      return undefined;
+    }
+  }
+
+  doctor(): Promise<DoctorCheck[]> {
+    return discordDoctor(this.options.token, this.apiUrl);
+  }
+
+  private requireDelivery(): Delivery {
+    if (!this.delivery) throw new Error("Discord adapter is not started");
+    return this.delivery;
+  }
+
+  /** Readiness follows the gateway link: false from a drop until discord.js has resumed. */
+  private watchConnection(client: Client): void {
+    const up = () => {
+      if (this.client === client && client.isReady()) this.connected = true;
+    };
+    const down = () => {
+      if (this.client === client) this.connected = false;
+    };
+    client.on(Events.ShardReconnecting, down);
+    client.on(Events.ShardDisconnect, down);
+    client.on(Events.ShardResume, up);
+    client.on(Events.ShardReady, up);
+    client.on(Events.ShardError, (error) => this.logger.warn({ err: error }, "discord gateway error"));
+  }
+
+  private async onMessage(message: Message, sink: InboundSink): Promise<void> {
+    const botId = this.client?.user?.id;
+    if (!botId) return;
+    const inbound = toInbound(message, { botId, replyMode: this.replyMode });
+    if (!inbound) return;
+    if (!inbound.isDirect && message.content === "" && message.attachments.size === 0)
+      this.warnEmptyContent();
+    try {
+      await sink.accept(inbound);
+    } catch (error) {
+      this.logger.error({ err: error, messageId: message.id }, "relay did not accept a Discord message");
+    }
+  }
+
+  private async onInteraction(interaction: Interaction, sink: InboundSink): Promise<void> {
+    if (!interaction.isChatInputCommand()) return;
+    await handleCommand(interaction, sink, this.logger);
+  }
+
+  private warnEmptyContent(): void {
+    if (this.warnedAboutContent) return;
+    this.warnedAboutContent = true;
+    this.logger.warn(
+      "a Discord message arrived without text: switch on Message Content Intent (Developer Portal -> Bot -> Privileged Gateway Intents)",
+    );
+  }
+}
