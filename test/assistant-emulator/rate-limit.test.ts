@@ -138,4 +138,22 @@ describe("rate limits", () => {
     await chat(emulator, { message: "m" });
     expect(emulator.maxChatCallsInAnyWindow()).toBe(2);
   });
+
+  it("an injected server error in a full window is not counted past the limit", async () => {
+    const clock = manualClock();
+    emulator = await startAssistantEmulator({ now: clock.now, chatLimit: { limit: 1, windowMs: 60_000 } });
+    await chat(emulator, { message: "fills the window" });
+    emulator.injectFaults({ kind: "error", code: "INTERNAL_ERROR" });
+    expect((await chat(emulator, { message: "fails" })).status).toBe(500);
+    expect(emulator.requests.at(-1)?.counted).toBe(false);
+    expect(emulator.maxChatCallsInAnyWindow()).toBe(1);
+  });
+
+  it("refuses limits that cannot work", async () => {
+    await expect(startAssistantEmulator({ chatLimit: { limit: 0, windowMs: 1000 } })).rejects.toThrow(
+      /chatLimit/,
+    );
+    await expect(startAssistantEmulator({ apiKeys: [] })).rejects.toThrow(/apiKeys/);
+    emulator = await startAssistantEmulator();
+  });
 });

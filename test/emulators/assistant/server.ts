@@ -170,6 +170,17 @@ class AssistantEmulatorServer extends EventEmitter implements AssistantEmulator 
     super();
     this.apiKeys = options.apiKeys ?? ["test-key"];
     this.botIds = options.botIds ?? ["bot-1"];
+    if (this.apiKeys.length === 0 || this.botIds.length === 0) {
+      throw new Error("assistant emulator: apiKeys and botIds need at least one entry each");
+    }
+    for (const [name, rate] of Object.entries({
+      chatLimit: options.chatLimit,
+      dataLimit: options.dataLimit,
+    })) {
+      if (rate && !(Number.isInteger(rate.limit) && rate.limit > 0 && rate.windowMs > 0)) {
+        throw new Error(`assistant emulator: ${name} needs a positive integer limit and a positive windowMs`);
+      }
+    }
     this.webhookSecret = options.webhookSecret ?? "whsec-test";
     this.now = options.now ?? Date.now;
     this.chatWindow = new SlidingWindow(options.chatLimit ?? { limit: 100, windowMs: 60_000 });
