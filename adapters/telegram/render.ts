@@ -44,11 +44,11 @@ function collectDefinitions(tree: Root): Map<string, string> {
   return found;
 }
 
-function blocks(parent: Parents, state: RenderState): string {
+function blocks(parent: Parents, state: RenderState, separator = "\n\n"): string {
   return parent.children
     .map((child) => node(child as Nodes, state))
     .filter((text) => text.length > 0)
-    .join("\n\n");
+    .join(separator);
 }
 
 function inline(parent: Parents, state: RenderState): string {
@@ -81,7 +81,7 @@ function node(n: Nodes, state: RenderState): string {
         .map((item, index) => {
           const marker = n.ordered ? `${(n.start ?? 1) + index}.` : "•";
           const check = item.checked === true ? "☑ " : item.checked === false ? "☐ " : "";
-          const body = blocks(item, state).replace(/\n/g, "\n   ");
+          const body = blocks(item, state, item.spread ? "\n\n" : "\n").replace(/\n/g, "\n   ");
           return `${marker} ${check}${body}`;
         })
         .join("\n");

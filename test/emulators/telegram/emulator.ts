@@ -1,7 +1,8 @@
 // A Telegram Bot API server on 127.0.0.1 for tests: the methods grammY and the bridge use, with the
 // real server's replies, errors and limits, long polling and webhook pushes; plus the users' side
 // (people and other bots writing in private chats, groups and forum topics) and an event record of
-// everything the bot did ("botMessage", "chatAction", "commandsSet", "webhookDelivery", "call").
+// everything the bot did ("botMessage", "chatAction", "commandsSet", "webhookDelivery", "call",
+// "pollWaiting" when a long poll is held).
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -461,6 +462,7 @@ export class TelegramEmulator extends EventEmitter {
       const timer = setTimeout(() => poller.finish(ok([])), timeout * 1000);
       res.once("close", () => poller.finish(ok([])));
       this.pollers.add(poller);
+      this.emit("pollWaiting", { offset, timeout });
     });
   }
 

@@ -78,8 +78,15 @@ export function parseTelegramHtml(html: string): HtmlParseResult {
           reason: `Unmatched end tag at byte offset ${offset}, expected "</${open.name}>", found "</${name}>"`,
         };
       }
-      const entity = toEntity(open, text.length - open.start);
-      if (entity) entities.push(entity);
+      const parent = stack[stack.length - 1];
+      if (open.name === "code" && parent?.name === "pre") {
+        // <pre><code class="language-x"> is one pre entity with a language, as Telegram reports it.
+        const language = /^language-(.+)$/.exec(open.attributes.class ?? "")?.[1];
+        if (language) parent.attributes.language = language;
+      } else {
+        const entity = toEntity(open, text.length - open.start);
+        if (entity) entities.push(entity);
+      }
       i = close + 1;
       continue;
     }
@@ -106,7 +113,7 @@ export function parseTelegramHtml(html: string): HtmlParseResult {
   if (unclosed) {
     return { ok: false, reason: `Can't find end tag corresponding to start tag "${unclosed.name}"` };
   }
-  return { ok: true, text, entities: entities.sort((a, b) => a.offset - b.offset) };
+  return { ok: true, text, entities: entities.sort((a, b) => a.offset - b.offset || b.length - a.length) };
 }
 
 function toEntity(tag: OpenTag, length: number): MessageEntity | undefined {

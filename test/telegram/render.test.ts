@@ -1,0 +1,81 @@
+// Assistant Markdown rendered for Telegram: what users see, and HTML that Telegram's parser (as the
+// emulator implements it) accepts for every Markdown construct an assistant tends to write.
+import { describe, expect, it } from "vitest";
+import { markdownToPlainText, markdownToTelegramHtml } from "../../adapters/telegram/render.js";
+import { parseTelegramHtml } from "../emulators/telegram/html-entities.js";
+
+const SAMPLE = [
+  "# Plan",
+  "",
+  "Some *italic*, **bold**, ~~gone~~ and `x < y && z > 0`.",
+  "",
+  "- first",
+  "- second",
+  "  1. nested",
+  "- [x] done",
+  "",
+  "> a quote",
+  "> > nested quote",
+  "",
+  "```ts",
+  "if (a < b && c > d) return '<tag>';",
+  "```",
+  "",
+  "| name | value |",
+  "|------|-------|",
+  "| <b>  | 1 & 2 |",
+  "",
+  "<script>alert('hi')</script>",
+  "",
+  'See [the docs](https://example.com/a?b=1&c="2") or ![chart](https://example.com/c.png).',
+  "",
+  "---",
+  "",
+  "[ref link][r] and a footnote[^1].",
+  "",
+  "[r]: https://example.com/ref",
+  "[^1]: The note.",
+].join("\n");
+
+describe("Markdown to Telegram HTML", () => {
+  it("produces HTML Telegram accepts for every common Markdown construct", () => {
+    const parsed = parseTelegramHtml(markdownToTelegramHtml(SAMPLE));
+    expect(parsed.ok ? "" : parsed.reason).toBe("");
+  });
+
+  it("shows the user the characters < > & literally, never as markup", () => {
+    const parsed = parseTelegramHtml(markdownToTelegramHtml("a <b>not bold</b> & 1 < 2 > 0"));
+    expect(parsed).toEqual({ ok: true, text: "a <b>not bold</b> & 1 < 2 > 0", entities: [] });
+  });
+
+  it("renders bold, italics, strikethrough, inline code, code blocks and links as entities", () => {
+    const parsed = parseTelegramHtml(
+      markdownToTelegramHtml("**B** *I* ~~S~~ `C` [L](https://x.org)\n\n```py\nprint(1)\n```"),
+    );
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(parsed.entities.map((e) => e.type)).toEqual([
+      "bold",
+      "italic",
+      "strikethrough",
+      "code",
+      "text_link",
+      "pre",
+    ]);
+    expect(parsed.entities.at(-1)).toMatchObject({ type: "pre", language: "py" });
+    expect(parsed.text).toBe("B I S C L\n\nprint(1)");
+  });
+
+  it("drops links with schemes Telegram users should not be sent to, keeping their text", () => {
+    expect(markdownToTelegramHtml("[click](javascript:alert(1))")).toBe("click");
+  });
+
+  it("keeps list structure readable", () => {
+    expect(markdownToTelegramHtml("1. one\n2. two\n   - sub")).toBe("1. one\n2. two\n   • sub");
+  });
+
+  it("has a plain-text twin that keeps link targets and code", () => {
+    expect(markdownToPlainText("**Read** [the docs](https://example.com) and `run()`")).toBe(
+      "Read the docs (https://example.com) and run()",
+    );
+  });
+});
