@@ -1,0 +1,111 @@
+// The MyGPTAssistants API client: one place that sends a call, reports the rate-limit headers of
+// every response, unwraps the envelope into data or an AssistantError, and retries within bounds.
+// The endpoint details live in chat.ts and contacts.ts.
+import type { Logger } from "pino";
+import { DEFAULTS } from "../defaults.js";
+import { AssistantError } from "../errors.js";
+import { silentLogger } from "../logger.js";
+import { CHAT_STATUSES, chatRequest, readChatReply } from "./chat.js";
+import {
+  CONTACT_STATUSES,
+  createContactRequest,
+  findContactRequest,
+  readContact,
+  readFoundContact,
+  updateContactRequest,
+} from "./contacts.js";
+import { type StatusCodes, unwrapEnvelope } from "./envelope.js";
+import { type HttpRequest, pathOnly, sendRequest } from "./http.js";
+import { readRateLimit, serverWaitMs } from "./rate-limit-headers.js";
+import { abortableSleep, type RetryPolicy, withRetries } from "./retry.js";
+import type { AssistantApi, RateLimitInfo } from "./types.js";
+
+/** Which of the vendor's rate limits a call spends: chat endpoints, or data endpoints (contacts). */
+export type ApiArea = "chat" | "data";
+
+export interface AssistantClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  maxRetryTimeMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  logger?: Logger;
+  /** Called with the X-RateLimit-* / Retry-After values of every response that carries them. */
+  onRateLimit?: (info: RateLimitInfo, area: ApiArea) => void;
+  /** Awaited before each retry, so a call budget can count (and pace) the extra call. */
+  beforeRetry?: (area: ApiArea, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export function createAssistantClient(options: AssistantClientOptions): AssistantApi {
+  const logger = options.logger ?? silentLogger();
+  const now = options.now ?? Date.now;
+  const http = {
+    baseUrl: options.baseUrl,
+    apiKey: options.apiKey,
+    timeoutMs: options.timeoutMs ?? DEFAULTS.assistantTimeoutMs,
+  };
+  const sleep = options.sleep;
+  const policy: RetryPolicy = {
+    maxAttempts: options.maxAttempts ?? DEFAULTS.assistantMaxAttempts,
+    maxRetryTimeMs: options.maxRetryTimeMs ?? DEFAULTS.assistantMaxRetryTimeMs,
+    backoffBaseMs: options.backoffBaseMs ?? DEFAULTS.assistantBackoffBaseMs,
+    backoffMaxMs: options.backoffMaxMs ?? DEFAULTS.assistantBackoffMaxMs,
+    random: options.random ?? Math.random,
+    sleep: sleep ? (ms) => sleep(ms) : abortableSleep,
+    now,
+  };
+
+  async function call(
+    area: ApiArea,
+    request: HttpRequest,
+    statuses: StatusCodes,
+    signal?: AbortSignal,
+  ): Promise<{ data: unknown; where: string }> {
+    const where = `${request.method} ${pathOnly(request.path)}`;
+    const data = await withRetries(
+      async () => {
+        const response = await sendRequest(http, request, signal);
+        const info = readRateLimit(response.headers, now());
+        if (info) options.onRateLimit?.(info, area);
+        return unwrapEnvelope(response, where, statuses, serverWaitMs(info, now()));
+      },
+      policy,
+      {
+        signal,
+        beforeRetry: options.beforeRetry ? (s) => options.beforeRetry!(area, s) : undefined,
+        onRetry: (error, attempt, waitMs) =>
+          logger.warn({ call: where, code: error.code, attempt, waitMs }, "assistant call failed; retrying"),
+      },
+    ).catch((error: unknown) => {
+      if (error instanceof AssistantError) {
+        logger.warn({ call: where, code: error.code, retryable: error.retryable }, "assistant call failed");
+      }
+      throw error;
+    });
+    return { data, where };
+  }
+
+  return {
+    async chat(request, callOptions) {
+      const { data, where } = await call("chat", chatRequest(request), CHAT_STATUSES, callOptions?.signal);
+      return readChatReply(data, where);
+    },
+    async findContactByExternalId(externalId) {
+      const { data, where } = await call("data", findContactRequest(externalId), CONTACT_STATUSES);
+      return readFoundContact(data, where, externalId);
+    },
+    async createContact(input) {
+      const { data, where } = await call("data", createContactRequest(input), CONTACT_STATUSES);
+      return readContact(data, where);
+    },
+    async updateContact(contactId, changes) {
+      const { data, where } = await call("data", updateContactRequest(contactId, changes), CONTACT_STATUSES);
+      return readContact(data, where);
+    },
+  };
+}

@@ -1,0 +1,5 @@
+// The assistant client's public pieces.
+export { type ApiArea, type AssistantClientOptions, createAssistantClient } from "./client.js";
+export { parseRetryAfter, readRateLimit } from "./rate-limit-headers.js";
+export { backoffMs } from "./retry.js";
+export type * from "./types.js";

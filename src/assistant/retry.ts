@@ -1,0 +1,76 @@
+// Bounded retries for one API call: exponential backoff with full jitter for retryable failures,
+// the server's own wait (Retry-After / Reset) for a 429, and never more than maxAttempts attempts
+// or maxRetryTimeMs in total. When the bounds run out the last error is thrown as it is
+// (still retryable: true), so the caller can requeue the work instead of dropping it.
+import { AssistantError } from "../errors.js";
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  maxRetryTimeMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  random: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now: () => number;
+}
+
+export interface RetryHooks {
+  /** Called before every attempt after the first (a budget can count the extra call here). */
+  beforeRetry?: (signal?: AbortSignal) => Promise<void>;
+  onRetry?: (error: AssistantError, attempt: number, waitMs: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Full jitter: a uniform wait in [0, min(max, base * 2^(attempt-1))). `attempt` counts from 1. */
+export function backoffMs(
+  attempt: number,
+  policy: Pick<RetryPolicy, "backoffBaseMs" | "backoffMaxMs" | "random">,
+) {
+  const ceiling = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** (attempt - 1));
+  return Math.floor(policy.random() * ceiling);
+}
+
+/** How long to wait before retrying after `error`, or undefined when it must not be retried. */
+export function retryWaitMs(error: unknown, attempt: number, policy: RetryPolicy): number | undefined {
+  if (!(error instanceof AssistantError) || !error.retryable) return undefined;
+  if (error.code === "RATE_LIMIT_EXCEEDED" && error.options.retryAfterMs !== undefined) {
+    return error.options.retryAfterMs;
+  }
+  return backoffMs(attempt, policy);
+}
+
+export async function withRetries<T>(
+  attemptOnce: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+  hooks: RetryHooks = {},
+): Promise<T> {
+  const startedAt = policy.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptOnce(attempt);
+    } catch (error) {
+      const waitMs = retryWaitMs(error, attempt, policy);
+      if (waitMs === undefined || attempt >= policy.maxAttempts) throw error;
+      if (policy.now() - startedAt + waitMs > policy.maxRetryTimeMs) throw error;
+      hooks.onRetry?.(error as AssistantError, attempt, waitMs);
+      await policy.sleep(waitMs, hooks.signal);
+      await hooks.beforeRetry?.(hooks.signal);
+    }
+  }
+}
+
+/** setTimeout as a promise that rejects with the signal's reason when the signal aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
