@@ -135,6 +135,8 @@ export class DiscordEmulator extends EventEmitter {
         geo_ordered_rtc_regions: [],
       }),
       guilds: () => [this.guildPayload()],
+      privilegedIntentsAllowed: () =>
+        (this.applicationFlags & GATEWAY_MESSAGE_CONTENT) !== 0 ? MESSAGE_CONTENT_INTENT : 0,
     });
   }
 

@@ -23,10 +23,13 @@ export const CloseCode = {
   UnknownError: 4000,
   NotAuthenticated: 4003,
   AuthenticationFailed: 4004,
+  DisallowedIntents: 4014,
   GoingAway: 1001,
 } as const;
 
 export const MESSAGE_CONTENT_INTENT = 1 << 15;
+/** GuildMembers, GuildPresences, MessageContent: each must be switched on in the Developer Portal. */
+const PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | MESSAGE_CONTENT_INTENT;
 
 interface Dispatch {
   s: number;
@@ -50,10 +53,12 @@ export interface GatewayOptions {
   ready(sessionId: string, resumeUrl: string): unknown;
   /** One GUILD_CREATE d per guild, sent right after READY. */
   guilds(): unknown[];
+  /** Privileged intents the application may request (Message Content unless switched off). */
+  privilegedIntentsAllowed(): number;
 }
 
 /**
- * Emits "identify" {sessionId, intents}, "resume" {sessionId, replayed}, "closed" {code},
+ * Emits "hello" (a client connected), "identify" {sessionId, intents}, "resume" {sessionId, replayed}, "closed" {code},
  * "heartbeat" and "invalidSession".
  */
 export class Gateway extends EventEmitter {
@@ -120,6 +125,7 @@ export class Gateway extends EventEmitter {
     socket.send(
       JSON.stringify({ op: Op.Hello, d: { heartbeat_interval: this.options.heartbeatIntervalMs } }),
     );
+    this.emit("hello");
     socket.on("message", (raw) => {
       let payload: { op?: number; d?: unknown };
       try {
@@ -158,6 +164,11 @@ export class Gateway extends EventEmitter {
   private identify(socket: WebSocket, d: { token?: string; intents?: number }): void {
     if (d.token !== this.options.token) {
       socket.close(CloseCode.AuthenticationFailed, "Authentication failed.");
+      return;
+    }
+    const privileged = (d.intents ?? 0) & PRIVILEGED_INTENTS;
+    if ((privileged & ~this.options.privilegedIntentsAllowed()) !== 0) {
+      socket.close(CloseCode.DisallowedIntents, "Disallowed intent(s).");
       return;
     }
     const sessionId = randomBytes(16).toString("hex");

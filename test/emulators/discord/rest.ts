@@ -106,12 +106,9 @@ export function createRestRouter(emu: DiscordEmulator): Router {
     });
   });
 
-  router.get("/users/@me", (_req, res) => {
-    res.json(emu.bot);
-  });
-
+  // Path parameters are percent-decoded, so "/users/%40me" (how discord.js spells it) is "@me" too.
   router.get("/users/:id", (req, res) => {
-    const user = emu.users.get(req.params.id);
+    const user = req.params.id === "@me" ? emu.bot : emu.users.get(req.params.id);
     if (!user) return fail(res, 404, ApiErrors.unknownUser);
     res.json(user);
   });
@@ -268,16 +265,18 @@ export function createRestRouter(emu: DiscordEmulator): Router {
     return interaction;
   };
 
-  router.get("/webhooks/:app/:token/messages/@original", (req, res) => {
+  router.get("/webhooks/:app/:token/messages/:message", (req, res) => {
     const interaction = webhookInteraction(req, res);
     if (!interaction) return;
+    if (req.params.message !== "@original") return fail(res, 404, ApiErrors.unknownMessage);
     if (!interaction.original) return fail(res, 404, ApiErrors.unknownMessage);
     res.json(interaction.original);
   });
 
-  router.patch("/webhooks/:app/:token/messages/@original", (req, res) => {
+  router.patch("/webhooks/:app/:token/messages/:message", (req, res) => {
     const interaction = webhookInteraction(req, res);
     if (!interaction) return;
+    if (req.params.message !== "@original") return fail(res, 404, ApiErrors.unknownMessage);
     if (interaction.state === "new") return fail(res, 404, ApiErrors.unknownMessage);
     const body = (req.body ?? {}) as MessageBody;
     const problem = checkContent(body);
