@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TEXT_ONLY_NOTICE } from "../../adapters/telegram/index.js";
 import { ConfigError, DeliveryError } from "../../src/errors.js";
+import { createLogger } from "../../src/logger.js";
 import { RecordingSink } from "../support/adapter-contract.js";
 import { waitForEvent } from "../support/events.js";
 import { botMessage, chatAction, type Mode, setupTelegram, type TelegramSetup } from "./harness.js";
@@ -343,5 +344,80 @@ describe("Telegram token checks", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems[0]?.variable).toBe("TELEGRAM_BOT_TOKEN");
     expect(t.adapter.isReady()).toBe(false);
+  });
+});
+
+describe("Telegram long polling", () => {
+  let t: TelegramSetup | undefined;
+
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it("keeps other chats moving while one chat's message is still being taken", async () => {
+    t = await setupTelegram("polling");
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const sink = new RecordingSink();
+    const accept = sink.accept.bind(sink);
+    sink.accept = async (message) => {
+      if (message.text === "slow one") await gate;
+      return accept(message);
+    };
+    await t.adapter.start(sink);
+    const other = t.emulator.createUser({ first_name: "Bob" });
+    t.emulator.userSays(t.dm, t.user, "slow one");
+    t.emulator.userSays(t.dm, t.user, "queued behind slow one");
+    t.emulator.userSays(t.emulator.privateChat(other), other, "another chat");
+    await sink.next((m) => m.text === "another chat");
+    expect(sink.messages.map((m) => m.text)).toEqual(["another chat"]);
+    release();
+    await sink.next((m) => m.text === "queued behind slow one");
+    expect(sink.messages.map((m) => m.text)).toEqual(["another chat", "slow one", "queued behind slow one"]);
+  });
+});
+
+describe("Telegram delivery limits and logs", () => {
+  let t: TelegramSetup | undefined;
+
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it("delivers a reply Telegram finds too long as plain text in pieces", async () => {
+    t = await setupTelegram("polling");
+    const sink = new RecordingSink();
+    await t.adapter.start(sink);
+    t.emulator.userSays(t.dm, t.user, "essay please");
+    const msg = await sink.next((m) => m.text === "essay please");
+    const long = `**Essay** ${"lorem ipsum ".repeat(450)}THE END`;
+    const sent = await t.adapter.send(msg.replyTarget, long);
+    const end = await botMessage(t.emulator, "THE END");
+    const plain = t.emulator.sent.filter((m) => m.parseMode === undefined);
+    expect(plain).toHaveLength(2);
+    expect(plain.every((m) => m.text.length <= 4096)).toBe(true);
+    expect(plain.map((m) => m.text).join(" ")).toBe(
+      `Essay ${"lorem ipsum ".repeat(450)}THE END`.replace(/ +/g, " "),
+    );
+    expect(sent.messageId).toBe(String(plain[0]?.messageId));
+    expect(end.parseMode).toBeUndefined();
+  });
+
+  it("logs the bot's @username and the privacy-mode note at start, never the token", async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: "debug",
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    t = await setupTelegram("polling", { logger });
+    await t.adapter.start(new RecordingSink());
+    const text = lines.join("\n");
+    expect(text).toContain(`@${t.emulator.bot.username}`);
+    expect(text).toMatch(/privacy mode is on/i);
+    expect(text).not.toContain(t.emulator.token);
   });
 });
