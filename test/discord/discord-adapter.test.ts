@@ -141,18 +141,7 @@ describe("Discord slash commands", () => {
   });
 
   it("registers the commands in the dev guild only when one is configured", async () => {
-    harness = await makeDiscordHarness();
-    const emu = harness.emulator;
-    await harness.adapter.stop();
-    const { createDiscordAdapter } = await import("../../adapters/discord/index.js");
-    const { silentLogger } = await import("../../src/logger.js");
-    harness.adapter = createDiscordAdapter({
-      token: emu.token,
-      apiUrl: emu.apiUrl,
-      devGuildId: emu.guildId,
-      logger: silentLogger(),
-    });
-    await harness.adapter.start(new RecordingSink());
+    const { emu } = await started((emulator) => ({ devGuildId: emulator.guildId }));
     expect(emu.commands.has(emu.guildId)).toBe(true);
     expect(emu.commands.has("global")).toBe(false);
   });

@@ -11,15 +11,18 @@ export interface DiscordHarness extends AdapterHarness {
 }
 
 export async function makeDiscordHarness(
-  adapterOptions: Partial<DiscordAdapterOptions> = {},
+  adapterOptions:
+    | Partial<DiscordAdapterOptions>
+    | ((emulator: DiscordEmulator) => Partial<DiscordAdapterOptions>) = {},
   emulatorOptions: EmulatorOptions = {},
 ): Promise<DiscordHarness> {
   const emulator = await DiscordEmulator.start(emulatorOptions);
+  const extra = typeof adapterOptions === "function" ? adapterOptions(emulator) : adapterOptions;
   const adapter: PlatformAdapter = createDiscordAdapter({
     token: emulator.token,
     apiUrl: emulator.apiUrl,
     logger: silentLogger(),
-    ...adapterOptions,
+    ...extra,
   });
   return {
     emulator,
