@@ -1,0 +1,170 @@
+// A CallBudget: calls wait in a p-queue (concurrency, priority), and each one, before it runs,
+// takes a slot in the rolling window (WindowLog via a SlotLedger) and honours any pause the server
+// ordered. Nothing is ever refused or dropped; a call only waits.
+
+import PQueue from "p-queue";
+import type { Logger } from "pino";
+import type { RateLimitInfo } from "../assistant/types.js";
+import { DEFAULTS } from "../defaults.js";
+import { silentLogger } from "../logger.js";
+import type { BridgeStore } from "../store/create-store.js";
+import { budgetId } from "./key-hash.js";
+import { type SlotLedger, StoredLedger } from "./ledger.js";
+import { RedisLedger } from "./redis-ledger.js";
+import type { BudgetSnapshot, CallBudget, RateSpec } from "./types.js";
+import { WindowLog } from "./window-log.js";
+
+export interface CallBudgetOptions {
+  rate: RateSpec;
+  /** Names the budget (e.g. kind + API key); only its SHA-256 digest is stored or logged. */
+  key: string;
+  store?: BridgeStore;
+  concurrency?: number;
+  now?: () => number;
+  logger?: Logger;
+  /**
+   * Extra time a slot stays taken after the window, so request latency cannot make the server see
+   * more than `limit` calls in its window. Default: 2% of the window, between 50 ms and 1 s.
+   */
+  safetyMarginMs?: number;
+}
+
+/** How long to wait before trying the ledger again when it failed (e.g. Redis unreachable). */
+const LEDGER_RETRY_MS = 1_000;
+
+export class SlidingWindowBudget implements CallBudget {
+  readonly id: string;
+  private readonly queue: PQueue;
+  private readonly ledger: SlotLedger;
+  private readonly now: () => number;
+  private readonly logger: Logger;
+  private pausedUntilMs = 0;
+  private waiting = 0;
+  /** Reservations run one at a time, in the order calls reached the front of the queue. */
+  private turn: Promise<void> = Promise.resolve();
+
+  constructor(readonly options: CallBudgetOptions) {
+    const { rate, store } = options;
+    this.id = budgetId(options.key);
+    this.now = options.now ?? Date.now;
+    this.logger = options.logger ?? silentLogger();
+    this.queue = new PQueue({ concurrency: options.concurrency ?? DEFAULTS.chatConcurrency });
+    const margin = options.safetyMarginMs ?? Math.min(1_000, Math.max(50, Math.round(rate.windowMs * 0.02)));
+    const log = new WindowLog(rate.limit, rate.windowMs + margin);
+    this.ledger =
+      store?.kind === "redis" && store.redisUrl
+        ? new RedisLedger(log, this.id, store.redisUrl, this.logger)
+        : new StoredLedger(log, this.id, this.logger, store?.namespace<number[]>("budget"));
+  }
+
+  schedule<T>(fn: () => Promise<T>, options: { priority?: number } = {}): Promise<T> {
+    this.waiting++;
+    const run = async () => {
+      try {
+        await this.reserve();
+      } finally {
+        this.waiting--;
+      }
+      return fn();
+    };
+    return this.queue.add(run, { priority: options.priority ?? 0 });
+  }
+
+  /**
+   * Waits for a slot in the window (and the end of any server pause) and takes it, outside the
+   * queue: for a call already running that must make one more request, such as a client retry.
+   */
+  reserve(signal?: AbortSignal): Promise<void> {
+    const mine = this.turn.then(() => this.takeSlot(signal));
+    this.turn = mine.catch(() => {});
+    return mine;
+  }
+
+  pauseUntil(untilMs: number): void {
+    if (untilMs <= this.pausedUntilMs) return;
+    this.pausedUntilMs = untilMs;
+    this.logger.info(
+      { budget: this.id, pausedForMs: untilMs - this.now() },
+      "call budget paused by the server",
+    );
+  }
+
+  /** What the server said on a response: a 429 or a spent window we did not know about pauses us. */
+  noteServerLimits(info: RateLimitInfo): void {
+    const now = this.now();
+    if (info.retryAfterMs !== undefined) {
+      this.pauseUntil(now + info.retryAfterMs);
+      return;
+    }
+    // Our own log already holds calls back to the millisecond; Remaining 0 while we think there is
+    // room means someone else spends this key, and only the server's (whole-second) Reset is known.
+    if (info.remaining === 0 && info.resetAt !== undefined && this.ledger.log.remaining(now) > 0) {
+      this.pauseUntil(info.resetAt);
+    }
+  }
+
+  snapshot(): BudgetSnapshot {
+    const now = this.now();
+    const snapshot: BudgetSnapshot = {
+      limit: this.options.rate.limit,
+      windowMs: this.options.rate.windowMs,
+      remaining: this.ledger.log.remaining(now),
+      waiting: this.waiting,
+    };
+    if (this.pausedUntilMs > now) snapshot.pausedUntil = this.pausedUntilMs;
+    return snapshot;
+  }
+
+  estimateWaitMs(queuedAhead: number): number {
+    const now = this.now();
+    return this.ledger.log.projectedStart(now, Math.max(0, queuedAhead), this.pausedUntilMs) - now;
+  }
+
+  /** Reads the saved window log now rather than at the first call. */
+  async load(): Promise<void> {
+    if (this.ledger instanceof StoredLedger) await this.ledger.load();
+  }
+
+  async close(): Promise<void> {
+    await this.ledger.close();
+  }
+
+  private async takeSlot(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = this.now();
+      if (this.pausedUntilMs > now) {
+        await delay(this.pausedUntilMs - now, signal);
+        continue;
+      }
+      let waitMs: number;
+      try {
+        const result = await this.ledger.tryTake(now);
+        if (result.taken) return;
+        waitMs = result.waitMs;
+      } catch (error) {
+        this.logger.warn({ budget: this.id, err: error }, "call budget ledger failed; trying again");
+        waitMs = LEDGER_RETRY_MS;
+      }
+      await delay(waitMs, signal);
+    }
+  }
+}
+
+export function createCallBudget(options: CallBudgetOptions): SlidingWindowBudget {
+  return new SlidingWindowBudget(options);
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

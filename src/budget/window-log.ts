@@ -1,0 +1,54 @@
+// The sliding-window arithmetic, free of clocks and I/O: a sorted log of call start times, where a
+// call occupies its slot for `spanMs` (the window plus a safety margin) after it started. No more
+// than `limit` calls ever start within any `spanMs`, so none within any window.
+
+export class WindowLog {
+  private times: number[] = [];
+
+  constructor(
+    readonly limit: number,
+    readonly spanMs: number,
+  ) {}
+
+  /** Adds start times (e.g. loaded from the store) and keeps the log sorted. */
+  merge(times: readonly number[]): void {
+    this.times = [...this.times, ...times].sort((a, b) => a - b);
+  }
+
+  add(at: number): void {
+    this.merge([at]);
+  }
+
+  /** The start times still occupying a slot at `now`. */
+  entries(now: number): number[] {
+    const firstLive = this.times.findIndex((at) => at > now - this.spanMs);
+    this.times = firstLive === -1 ? [] : this.times.slice(firstLive);
+    return [...this.times];
+  }
+
+  remaining(now: number): number {
+    return Math.max(0, this.limit - this.entries(now).length);
+  }
+
+  /** The earliest time ≥ now at which one more call may start. */
+  nextFreeAt(now: number): number {
+    const live = this.entries(now);
+    if (live.length < this.limit) return now;
+    return live[live.length - this.limit]! + this.spanMs;
+  }
+
+  /**
+   * When the call `queuedAhead` places back in line would start if every call ahead of it starts
+   * as early as the window (and `notBefore`, e.g. a server pause) allows.
+   */
+  projectedStart(now: number, queuedAhead: number, notBefore = now): number {
+    const starts = this.entries(now);
+    let start = now;
+    for (let i = 0; i <= queuedAhead; i++) {
+      const blocker = starts.length >= this.limit ? starts[starts.length - this.limit]! + this.spanMs : now;
+      start = Math.max(now, notBefore, blocker);
+      starts.push(start);
+    }
+    return start;
+  }
+}
