@@ -65,6 +65,29 @@ describe.each<Mode>(["polling", "webhook"])("Telegram adapter (%s)", (mode) => {
     expect(followUp.conversation).toEqual(first.conversation);
   });
 
+  it("passes a text_mention of the bot and a photo caption that mentions it", async () => {
+    const me = { id: t.emulator.bot.id, is_bot: true, first_name: t.emulator.bot.first_name };
+    t.emulator.userSays(t.group, t.user, "Bridge please help", {
+      entities: [{ type: "text_mention", offset: 0, length: 6, user: me }],
+    });
+    const byName = await sink.next((m) => m.text.includes("please help"));
+    expect(byName.text).toBe("please help");
+    t.emulator.userSendsMedia(t.group, t.user, "photo", { caption: `${bot()} what is this?` });
+    const caption = await sink.next((m) => m.text === "what is this?");
+    expect(caption.addressesBot).toBe(true);
+  });
+
+  it("answers a sticker sent in reply to the bot with the text-only notice, quoting it", async () => {
+    t.emulator.userSays(t.group, t.user, `${bot()} hi`);
+    const first = await sink.next((m) => m.text === "hi");
+    const sent = await t.adapter.send(first.replyTarget, "Hello!");
+    const sticker = t.emulator.userSendsMedia(t.group, t.user, "sticker", {
+      replyTo: Number(sent.messageId),
+    });
+    const notice = await botMessage(t.emulator, TEXT_ONLY_NOTICE);
+    expect(notice.replyToMessageId).toBe(sticker.message_id);
+  });
+
   it("passes /command@botname in a group as the bare command", async () => {
     t.emulator.userSays(t.group, t.user, `/reset@${t.emulator.bot.username}`);
     const msg = await sink.next((m) => m.text.startsWith("/reset"));
@@ -377,6 +400,29 @@ describe("Telegram long polling", () => {
     release();
     await sink.next((m) => m.text === "queued behind slow one");
     expect(sink.messages.map((m) => m.text)).toEqual(["another chat", "slow one", "queued behind slow one"]);
+  });
+});
+
+describe("Telegram mode switch", () => {
+  let t: TelegramSetup | undefined;
+
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it("receives messages by polling after the bot was left in webhook mode", async () => {
+    t = await setupTelegram("polling");
+    await fetch(`${t.emulator.apiRoot}/bot${t.emulator.token}/setWebhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ url: "https://old.example.com/telegram/webhook", secret_token: "old" }),
+    });
+    const sink = new RecordingSink();
+    await t.adapter.start(sink);
+    t.emulator.userSays(t.dm, t.user, "back to polling");
+    await sink.next((m) => m.text === "back to polling");
+    expect(t.emulator.webhookInfo.url).toBe("");
   });
 });
 

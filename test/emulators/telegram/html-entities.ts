@@ -8,6 +8,8 @@ export interface MessageEntity {
   length: number;
   url?: string;
   language?: string;
+  /** The person a text_mention points at. */
+  user?: { id: number; is_bot: boolean; first_name: string; username?: string };
 }
 
 export type HtmlParseResult =
