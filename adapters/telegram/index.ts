@@ -70,6 +70,7 @@ export class TelegramAdapter implements PlatformAdapter {
   private sink?: InboundSink;
   private runner?: RunnerHandle;
   private ready = false;
+  private mounted = false;
   /** Recent authors by id, for getProfile (bounded). */
   private readonly authors = new Map<string, User>();
 
@@ -100,6 +101,7 @@ export class TelegramAdapter implements PlatformAdapter {
 
   mountHttp(app: Express): void {
     if (!this.webhook) return;
+    this.mounted = true;
     const handle = webhookCallback(this.bot, "express", { secretToken: this.webhook.secret });
     app.post(
       WEBHOOK_PATH,
@@ -128,10 +130,8 @@ export class TelegramAdapter implements PlatformAdapter {
       this.logger.warn({ err: scrubError(error, this.token) }, "could not register the bot's commands");
     });
     if (this.webhook) {
-      await this.bot.api.setWebhook(this.webhook.url, {
-        secret_token: this.webhook.secret,
-        allowed_updates: [...ALLOWED_UPDATES],
-      });
+      if (!this.mounted) throw new Error("Telegram webhook mode: call mountHttp(app) before start()");
+      await this.registerWebhook(this.webhook);
       this.ready = true;
       return;
     }
@@ -266,6 +266,25 @@ export class TelegramAdapter implements PlatformAdapter {
         ]);
       }
       throw toDeliveryError(error, this.token);
+    }
+  }
+
+  private async registerWebhook(webhook: { url: string; secret: string }): Promise<void> {
+    try {
+      await this.bot.api.setWebhook(webhook.url, {
+        secret_token: webhook.secret,
+        allowed_updates: [...ALLOWED_UPDATES],
+      });
+    } catch (error) {
+      if (!(error instanceof GrammyError) || error.error_code !== 400)
+        throw toDeliveryError(error, this.token);
+      throw new ConfigError(`Telegram refused TELEGRAM_WEBHOOK_URL: ${error.description}`, [
+        {
+          variable: "TELEGRAM_WEBHOOK_URL",
+          problem: error.description,
+          fix: "Use a public HTTPS URL on port 443, 80, 88 or 8443 that forwards to /telegram/webhook.",
+        },
+      ]);
     }
   }
 

@@ -467,3 +467,26 @@ describe("Telegram delivery limits and logs", () => {
     expect(text).not.toContain(t.emulator.token);
   });
 });
+
+describe("Telegram webhook registration", () => {
+  let t: TelegramSetup | undefined;
+
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it("names TELEGRAM_WEBHOOK_URL when Telegram refuses the webhook address", async () => {
+    t = await setupTelegram("webhook");
+    t.emulator.failNext(
+      "setWebhook",
+      400,
+      "Bad Request: bad webhook: An HTTPS URL must be provided for webhook",
+    );
+    const error = await t.adapter.start(new RecordingSink()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain("An HTTPS URL must be provided");
+    expect((error as ConfigError).problems[0]?.variable).toBe("TELEGRAM_WEBHOOK_URL");
+    expect(t.adapter.isReady()).toBe(false);
+  });
+});
