@@ -108,4 +108,40 @@ describe("Telegram Bot API emulator", () => {
     });
     expect((await api("getMe")).status).toBe(200);
   });
+  it("ends a held long poll with 409 when a second poller starts, like two bot instances", async () => {
+    const held = waitForEvent(emulator, "pollWaiting");
+    const first = api("getUpdates", { timeout: 30 });
+    await held;
+    const second = api("getUpdates", { timeout: 0 });
+    expect((await first).body.description).toMatch(/^Conflict: terminated by other getUpdates request/);
+    expect((await second).status).toBe(200);
+  });
+
+  it("edits only the bot's own messages and refuses an edit that changes nothing", async () => {
+    const user = emulator.createUser();
+    const chat = emulator.privateChat(user);
+    const mine = await api("sendMessage", { chat_id: chat.id, text: "draft" });
+    const messageId = (mine.body.result as { message_id: number }).message_id;
+    const edited = await api("editMessageText", { chat_id: chat.id, message_id: messageId, text: "final" });
+    expect(edited.body.result).toMatchObject({ message_id: messageId, text: "final" });
+    const same = await api("editMessageText", { chat_id: chat.id, message_id: messageId, text: "final" });
+    expect(same.body.description).toMatch(/^Bad Request: message is not modified/);
+    const theirs = emulator.userSays(chat, user, "user text");
+    const foreign = await api("editMessageText", {
+      chat_id: chat.id,
+      message_id: theirs.message_id,
+      text: "x",
+    });
+    expect(foreign.body.description).toBe("Bad Request: message to edit not found");
+  });
+
+  it("accepts form-encoded parameters as the Bot API does", async () => {
+    const user = emulator.createUser();
+    const chat = emulator.privateChat(user);
+    const response = await fetch(`${root}/bot${emulator.token}/sendMessage`, {
+      method: "POST",
+      body: new URLSearchParams({ chat_id: String(chat.id), text: "<b>form</b>", parse_mode: "HTML" }),
+    });
+    expect(((await response.json()) as { result: { text: string } }).result.text).toBe("form");
+  });
 });

@@ -440,8 +440,6 @@ export class TelegramEmulator extends EventEmitter {
     const limit = Math.min(100, Math.max(1, toInt(params.limit) ?? 100));
     const timeout = Math.max(0, toInt(params.timeout) ?? 0);
     if (offset > 0) this.updates = this.updates.filter((u) => u.update_id >= offset);
-    const ready = this.updates.slice(0, limit);
-    if (ready.length > 0 || timeout === 0) return ok(ready);
     for (const other of this.pollers) {
       other.finish(
         conflict(
@@ -449,6 +447,8 @@ export class TelegramEmulator extends EventEmitter {
         ),
       );
     }
+    const ready = this.updates.slice(0, limit);
+    if (ready.length > 0 || timeout === 0) return ok(ready);
     return new Promise<ApiReply>((resolve) => {
       const poller: Poller = {
         offset,
