@@ -37,5 +37,7 @@ export const DEFAULTS = {
   deliveryMaxAttempts: 5,
   deliveryBackoffBaseMs: 250,
   contactRefreshMs: 7 * 24 * 3600_000,
+  /** A known user's profile is looked at again for changes at most this often. */
+  contactProfileCheckMs: 3600_000,
   handoffWindowMs: 30 * 60_000,
 } as const;

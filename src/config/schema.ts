@@ -119,9 +119,18 @@ export const fileSchema = z
           .number()
           .positive()
           .default(DEFAULTS.contactRefreshMs / 3_600_000),
+        profileCheckMinutes: z
+          .number()
+          .nonnegative()
+          .default(DEFAULTS.contactProfileCheckMs / 60_000),
       })
       .strict()
-      .default({ enabled: true, excludeFields: [], refreshHours: DEFAULTS.contactRefreshMs / 3_600_000 }),
+      .default({
+        enabled: true,
+        excludeFields: [],
+        refreshHours: DEFAULTS.contactRefreshMs / 3_600_000,
+        profileCheckMinutes: DEFAULTS.contactProfileCheckMs / 60_000,
+      }),
     handoff: z
       .object({
         mode: z.enum(["keep-relaying", "stay-silent"]).default("keep-relaying"),

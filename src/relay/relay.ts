@@ -1,6 +1,7 @@
 // The relay: takes normalized messages from every adapter, keeps each conversation's assistant
 // session, queues durably and fairly within the chat budget, calls the assistant, and posts the
 // reply back through the adapter the message came from. It implements the adapters' InboundSink.
+import type Keyv from "keyv";
 import type { Logger } from "pino";
 import type {
   AcceptOutcome,
@@ -64,6 +65,11 @@ export interface RelayOptions {
   deliveryMaxAttempts?: number;
   deliveryBackoffBaseMs?: number;
   observer?: RelayObserver;
+  /**
+   * While a human agent has taken a conversation over: keep relaying the assistant's answers, or
+   * stay silent (user messages still reach the assistant; its answers are held back and logged).
+   */
+  handoffMode?: "keep-relaying" | "stay-silent";
   now?: () => number;
 }
 
@@ -76,6 +82,7 @@ const MAX_BATCH_ATTEMPTS = 5;
 export class Relay implements InboundSink {
   readonly sessions: SessionStore;
   private readonly pending: PendingQueue;
+  private readonly handoffs: Keyv<number>;
   private readonly scheduler = new FairScheduler<PendingMessage>();
   private readonly adapters = new Map<Platform, PlatformAdapter>();
   private readonly acceptingKeys = new Set<string>();
@@ -86,6 +93,9 @@ export class Relay implements InboundSink {
   private readonly observer: RelayObserver;
   private readonly now: () => number;
   private active = 0;
+  private accepts = 0;
+  private pendingNotices = 0;
+  private idleWaiters: Array<() => void> = [];
   private accepting = false;
   private stopping = false;
   private signalStop: () => void = () => {};
@@ -102,6 +112,7 @@ export class Relay implements InboundSink {
       this.now,
     );
     this.pending = new PendingQueue(options.store, options.dedupeTtlMs ?? DEFAULTS.dedupeTtlMs);
+    this.handoffs = options.store.namespace<number>("handoff");
     this.observer = options.observer ?? {};
   }
 
@@ -154,6 +165,7 @@ export class Relay implements InboundSink {
     const key = PendingQueue.dedupeKey(message);
     if (this.acceptingKeys.has(key)) return { status: "duplicate" };
     this.acceptingKeys.add(key);
+    this.accepts++;
     try {
       if (await this.pending.seen(key)) return { status: "duplicate" };
       const convKey = conversationKey(message.conversation);
@@ -185,7 +197,22 @@ export class Relay implements InboundSink {
       return { status: "queued", position };
     } finally {
       this.acceptingKeys.delete(key);
+      this.accepts--;
+      this.checkIdle();
     }
+  }
+
+  /** Resolves once nothing is being accepted, waiting or in flight (the console waits on it). */
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.checkIdle();
+    });
+  }
+
+  private checkIdle(): void {
+    if (this.accepts > 0 || this.active > 0 || this.scheduler.size > 0 || this.pendingNotices > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   async command(name: CommandName, conversation: ConversationRef, _author: AuthorRef): Promise<string> {
@@ -237,6 +264,7 @@ export class Relay implements InboundSink {
         this.running.delete(run);
         this.reportDepth();
         this.pump();
+        this.checkIdle();
       });
       this.running.add(run);
     }
@@ -254,6 +282,13 @@ export class Relay implements InboundSink {
       let progress = await this.pending.replyFor(leader.key);
       if (!progress) progress = await this.askAssistant(convKey, items, route);
       const target = latest().replyTarget;
+      if (progress.posted === 0 && (await this.holdsReplies(convKey))) {
+        this.options.logger.info(
+          { conversation: convKey, sessionId: progress.sessionId, reply: progress.chunks.join("\n") },
+          "a human agent has this conversation: the assistant's answer is held back",
+        );
+        progress = { ...progress, posted: progress.chunks.length };
+      }
       for (let i = progress.posted; i < progress.chunks.length; i++) {
         await this.deliver(adapter, target, progress.chunks[i]!);
         progress = { ...progress, posted: i + 1 };
@@ -403,6 +438,24 @@ export class Relay implements InboundSink {
     }
   }
 
+  /** A human agent answered in this conversation; handoff lasts until `untilMs`. */
+  async markHandoff(conversationKey: string, untilMs: number): Promise<void> {
+    await this.handoffs.set(conversationKey, untilMs, Math.max(1, untilMs - this.now()));
+  }
+
+  /** Posts text that did not come from a relayed turn (a dashboard agent, a follow-up). */
+  async postToConversation(target: ReplyTarget, text: string): Promise<void> {
+    const adapter = this.adapterFor(target.conversation.platform);
+    for (const chunk of splitMessage(text, adapter.maxMessageLength))
+      await this.deliver(adapter, target, chunk);
+  }
+
+  private async holdsReplies(conversationKey: string): Promise<boolean> {
+    if (this.options.handoffMode !== "stay-silent") return false;
+    const until = await this.handoffs.get(conversationKey);
+    return until !== undefined && until > this.now();
+  }
+
   private maybeNoticeLongWait(convKey: string, message: InboundMessage, position: number): void {
     if (this.noticeGiven.has(convKey) || position <= 1) return;
     const waitMs = this.options.budgetFor(this.options.route(message).apiKey).estimateWaitMs(position - 1);
@@ -415,9 +468,13 @@ export class Relay implements InboundSink {
   private sendQuietly(target: ReplyTarget, text: string): void {
     const adapter = this.adapters.get(target.conversation.platform);
     if (!adapter) return;
-    this.deliver(adapter, target, text).catch((error) =>
-      this.options.logger.warn({ err: error }, "could not post a notice to the user"),
-    );
+    this.pendingNotices++;
+    this.deliver(adapter, target, text)
+      .catch((error) => this.options.logger.warn({ err: error }, "could not post a notice to the user"))
+      .finally(() => {
+        this.pendingNotices--;
+        this.checkIdle();
+      });
   }
 
   private adapterFor(platform: Platform): PlatformAdapter {

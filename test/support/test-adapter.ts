@@ -105,7 +105,11 @@ export class TestAdapter extends EventEmitter implements PlatformAdapter {
   }
 
   async getProfile(message: InboundMessage): Promise<UserProfile> {
-    return { userId: message.author.id, displayName: message.author.name };
+    return {
+      userId: message.author.id,
+      displayName: message.author.name,
+      email: `${message.author.id.toLowerCase()}@example.com`,
+    };
   }
 
   /** What was posted in one channel (and thread), in order. */

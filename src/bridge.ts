@@ -1,0 +1,192 @@
+// Assembles a running bridge from validated config: store, assistant clients and budgets per API
+// key, the relay, the platform adapters and the one HTTP server; and takes it down in order.
+import type { Express } from "express";
+import type { Logger } from "pino";
+import type { InboundMessage, PlatformAdapter } from "./adapter.js";
+import type { AssistantApi } from "./assistant/types.js";
+import type { CallBudget } from "./budget/types.js";
+import type { BridgeConfig } from "./config/load.js";
+import { ContactSync } from "./contacts/contact-sync.js";
+import { BridgeMetrics } from "./http/metrics.js";
+import { createHttpApp, listen, type ReadinessReport, type RunningServer } from "./http/server.js";
+import { createLogger } from "./logger.js";
+import { Relay, type RelayObserver, type Route } from "./relay/relay.js";
+import { type BridgeStore, createStore } from "./store/create-store.js";
+import { WebhookReceiver } from "./webhooks/receiver.js";
+
+/** How the bridge gets an assistant client and budgets; the real ones by default. */
+export interface AssistantWiring {
+  assistantFor(apiKey: string): AssistantApi;
+  budgetFor(apiKey: string, kind: "chat" | "data"): CallBudget;
+  snapshots(): Array<{ kind: string; snapshot: ReturnType<CallBudget["snapshot"]> }>;
+  close(): Promise<void>;
+}
+
+export interface BridgeOptions {
+  config: BridgeConfig;
+  logger?: Logger;
+  /** The adapters to run; by default those whose credentials are configured. */
+  adapters?: PlatformAdapter[];
+  store?: BridgeStore;
+  /** Replaces how adapters are made from config (the CLI passes the platform factories). */
+  makeAdapters?: (config: BridgeConfig, logger: Logger, store: BridgeStore) => Promise<PlatformAdapter[]>;
+  makeWiring?: (config: BridgeConfig, logger: Logger, store: BridgeStore) => Promise<AssistantWiring>;
+}
+
+export class Bridge {
+  private server?: RunningServer;
+  private started = false;
+
+  private constructor(
+    readonly config: BridgeConfig,
+    readonly logger: Logger,
+    readonly store: BridgeStore,
+    readonly adapters: PlatformAdapter[],
+    readonly relay: Relay,
+    readonly metrics: BridgeMetrics,
+    readonly app: Express,
+    readonly wiring: AssistantWiring,
+    readonly contacts: ContactSync,
+    readonly webhooks: WebhookReceiver | undefined,
+  ) {}
+
+  static async create(options: BridgeOptions): Promise<Bridge> {
+    const { config } = options;
+    const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: config.secrets });
+    const store = options.store ?? (await createStore(config.storeUrl));
+    const wiring = await (options.makeWiring ?? defaultWiring)(config, logger, store);
+    const adapters = options.adapters ?? (await options.makeAdapters?.(config, logger, store)) ?? [];
+    const metrics = new BridgeMetrics(() => wiring.snapshots());
+    const route = (message: InboundMessage) => routeFor(config, message);
+    const contacts = new ContactSync({
+      store,
+      logger: logger.child({ part: "contacts" }),
+      assistantFor: (apiKey) => wiring.assistantFor(apiKey),
+      dataBudgetFor: (apiKey) => wiring.budgetFor(apiKey, "data"),
+      apiKeyFor: (message) => route(message).apiKey,
+      adapters,
+      enabled: config.contacts.enabled,
+      platforms: config.contacts.platforms,
+      excludeFields: config.contacts.excludeFields,
+      refreshMs: config.contacts.refreshHours * 3_600_000,
+      recheckMs: config.contacts.profileCheckMinutes * 60_000,
+      onSynced: (action) => metrics.contactsSynced.inc({ action }),
+      onFailure: () => metrics.contactSyncFailures.inc(),
+    });
+    const relay = new Relay({
+      store,
+      adapters,
+      logger,
+      route,
+      assistantFor: (apiKey) => wiring.assistantFor(apiKey),
+      budgetFor: (apiKey) => wiring.budgetFor(apiKey, "chat"),
+      policy: config.policy,
+      mergeQueuedMessages: config.relay.mergeQueuedMessages,
+      maxBacklog: config.relay.maxBacklog,
+      maxConversationBacklog: config.relay.maxConversationBacklog,
+      longWaitNoticeMs: config.relay.longWaitNoticeSeconds * 1000,
+      sessionIdleMs: config.relay.sessionIdleDays * 86_400_000,
+      concurrency: config.relay.concurrency,
+      handoffMode: config.handoff.mode,
+      observer: {
+        ...bindObserver(metrics),
+        accepted: (message) => contacts.note(message),
+      },
+    });
+    const webhooks = config.assistant.webhookSecret
+      ? new WebhookReceiver({
+          secret: config.assistant.webhookSecret,
+          store,
+          relay,
+          logger: logger.child({ part: "webhooks" }),
+          handoffWindowMs: config.handoff.windowMinutes * 60_000,
+          onOutcome: (outcome) => metrics.webhookEvents.inc({ outcome }),
+        })
+      : undefined;
+    let bridge: Bridge | undefined;
+    const app = createHttpApp({ metrics, readiness: () => bridge!.readiness() });
+    bridge = new Bridge(config, logger, store, adapters, relay, metrics, app, wiring, contacts, webhooks);
+    webhooks?.mountHttp(app);
+    for (const adapter of adapters) adapter.mountHttp?.(app);
+    return bridge;
+  }
+
+  /** Starts the relay (resuming pending work), the adapters and, unless told not to, the HTTP server. */
+  async start(options: { http?: boolean } = {}): Promise<void> {
+    if (options.http !== false)
+      this.server = await listen(this.app, this.config.http.port, this.config.http.host);
+    await this.relay.start();
+    for (const adapter of this.adapters) {
+      await adapter.start(this.relay);
+      this.logger.info({ platform: adapter.platform }, "platform connected");
+    }
+    this.contacts.start();
+    this.started = true;
+    if (this.server) this.logger.info({ url: this.server.url }, "bridge is running");
+  }
+
+  get url(): string | undefined {
+    return this.server?.url;
+  }
+
+  /** Stops intake from every platform, lets calls in flight finish, and closes the store and server. */
+  async stop(): Promise<void> {
+    this.started = false;
+    await Promise.allSettled(this.adapters.map((a) => a.stop()));
+    await this.relay.stop();
+    await this.webhooks?.drain();
+    await this.contacts.stop();
+    await this.server?.close();
+    await this.wiring.close();
+    await this.store.close();
+  }
+
+  async readiness(): Promise<ReadinessReport> {
+    const checks: ReadinessReport["checks"] = {};
+    try {
+      await this.store.ping();
+      checks.store = { ok: true };
+    } catch (error) {
+      checks.store = { ok: false, detail: `store unreachable: ${(error as Error).message}` };
+    }
+    for (const adapter of this.adapters) {
+      const ok = this.started && adapter.isReady();
+      checks[adapter.platform] = ok ? { ok } : { ok, detail: "not connected" };
+    }
+    checks.relay = this.started ? { ok: true } : { ok: false, detail: "starting or stopping" };
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+}
+
+function bindObserver(metrics: BridgeMetrics): RelayObserver {
+  return {
+    messageIn: (p) => metrics.messageIn(p),
+    messageIgnored: (p, r) => metrics.messageIgnored(p, r),
+    messageOut: (p) => metrics.messageOut(p),
+    assistantCall: (o) => metrics.assistantCall(o),
+    queueDepth: (d) => metrics.queueDepth(d),
+    waited: (ms) => metrics.waited(ms),
+  };
+}
+
+/** The first route whose platform/workspace/channel match, else the default bot and key. */
+export function routeFor(config: BridgeConfig, message: InboundMessage): Route {
+  const { platform, workspaceId, channelId } = message.conversation;
+  const rule = config.routes.find(
+    (r) =>
+      (!r.platform || r.platform === platform) &&
+      (!r.workspace || r.workspace === workspaceId) &&
+      (!r.channel || r.channel === channelId),
+  );
+  if (rule) return { botId: rule.botId, apiKey: rule.apiKey };
+  return { botId: config.assistant.botId ?? "", apiKey: config.assistant.apiKey ?? "" };
+}
+
+async function defaultWiring(
+  config: BridgeConfig,
+  logger: Logger,
+  store: BridgeStore,
+): Promise<AssistantWiring> {
+  const { createAssistantWiring } = await import("./assistant-wiring.js");
+  return createAssistantWiring(config, logger, store);
+}

@@ -1,0 +1,128 @@
+// `mygpt-bridge doctor`: checks every configured credential against its real API, the store and the
+// HTTP port, and prints one line per check with the fix. Exits non-zero when any check fails.
+
+import express from "express";
+import type { DoctorCheck } from "../adapter.js";
+import { createAssistantWiring } from "../assistant-wiring.js";
+import type { BridgeConfig } from "../config/load.js";
+import { WHERE_TO_GET } from "../config/load.js";
+import { AssistantError } from "../errors.js";
+import { listen } from "../http/server.js";
+import { silentLogger } from "../logger.js";
+import { createPlatformAdapters } from "../platforms.js";
+import { createStore } from "../store/create-store.js";
+import { loadConfigOrExplain } from "./load-config.js";
+
+export async function runDoctor(): Promise<number> {
+  const config = loadConfigOrExplain();
+  if (!config) {
+    process.stdout.write("✗ config: see the problems above\n");
+    return 1;
+  }
+  const checks = await doctorChecks(config);
+  for (const check of checks) {
+    process.stdout.write(
+      `${check.ok ? "✓" : "✗"} ${check.name}: ${check.detail}${check.ok || !check.fix ? "" : `\n    fix: ${check.fix}`}\n`,
+    );
+  }
+  return checks.every((c) => c.ok) ? 0 : 1;
+}
+
+export async function doctorChecks(config: BridgeConfig): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [
+    { name: "config", ok: true, detail: config.configFile ?? "environment only" },
+  ];
+  const logger = silentLogger();
+
+  let store: Awaited<ReturnType<typeof createStore>> | undefined;
+  try {
+    store = await createStore(config.storeUrl);
+    await store.ping();
+    checks.push({ name: "store", ok: true, detail: `${store.kind} store answers` });
+  } catch (error) {
+    checks.push({
+      name: "store",
+      ok: false,
+      detail: `cannot open STORE_URL: ${(error as Error).message}`,
+      fix: "check STORE_URL (memory://, sqlite://PATH with a writable folder, or a reachable redis://HOST:PORT)",
+    });
+  }
+
+  const memory = await createStore("memory://");
+  const wiring = await createAssistantWiring(config, logger, memory);
+  const pairs = new Map<string, { botId: string; apiKey: string }>();
+  if (config.assistant.botId && config.assistant.apiKey) {
+    pairs.set(`${config.assistant.apiKey}|${config.assistant.botId}`, {
+      botId: config.assistant.botId,
+      apiKey: config.assistant.apiKey,
+    });
+  }
+  for (const r of config.routes) pairs.set(`${r.apiKey}|${r.botId}`, { botId: r.botId, apiKey: r.apiKey });
+  for (const [i, { botId, apiKey }] of [...pairs.values()].entries()) {
+    checks.push(await checkAssistant(wiring.assistantFor(apiKey), botId, i, config.assistant.apiUrl));
+  }
+
+  try {
+    const server = await listen(express(), config.http.port, config.http.host);
+    await server.close();
+    checks.push({ name: "http port", ok: true, detail: `${config.http.host}:${config.http.port} is free` });
+  } catch (error) {
+    checks.push({
+      name: "http port",
+      ok: false,
+      detail: (error as Error).message,
+      fix: "set PORT to a free port",
+    });
+  }
+
+  const adapters = await createPlatformAdapters(config, logger, store ?? memory);
+  for (const adapter of adapters) {
+    if (!adapter.doctor) continue;
+    try {
+      checks.push(...(await adapter.doctor()));
+    } catch (error) {
+      checks.push({
+        name: adapter.platform,
+        ok: false,
+        detail: (error as Error).message,
+        fix: "see the adapter's SETUP.md",
+      });
+    }
+  }
+  await store?.close();
+  return checks;
+}
+
+async function checkAssistant(
+  api: ReturnType<Awaited<ReturnType<typeof createAssistantWiring>>["assistantFor"]>,
+  botId: string,
+  index: number,
+  apiUrl: string,
+): Promise<DoctorCheck> {
+  const name = index === 0 ? "assistant" : `assistant (route ${index})`;
+  try {
+    await api.chat({
+      botId,
+      message: "Connection check from mygpt-bridge doctor.",
+      sessionId: "mygpt-bridge-doctor",
+    });
+    return { name, ok: true, detail: `key and bot ${botId} answered at ${apiUrl}` };
+  } catch (error) {
+    if (!(error instanceof AssistantError)) {
+      return { name, ok: false, detail: (error as Error).message, fix: `check MYGPT_API_URL (${apiUrl})` };
+    }
+    const fixes: Partial<Record<string, string>> = {
+      INVALID_API_KEY: `set MYGPT_API_KEY to a valid key: ${WHERE_TO_GET.MYGPT_API_KEY}`,
+      BOT_NOT_FOUND: `set MYGPT_BOT_ID to an existing assistant: ${WHERE_TO_GET.MYGPT_BOT_ID}`,
+      RATE_LIMIT_EXCEEDED: "the key's chat budget is spent right now; run doctor again in a minute",
+      TRANSPORT: `check MYGPT_API_URL (${apiUrl}) and the network`,
+      TIMEOUT: `check MYGPT_API_URL (${apiUrl}) and the network`,
+    };
+    return {
+      name,
+      ok: false,
+      detail: `${error.code}: ${error.message}`,
+      fix: fixes[error.code] ?? "try again; contact MyGPTAssistants support if it persists",
+    };
+  }
+}

@@ -1,0 +1,106 @@
+// The mygpt-bridge executable as an operator runs it: a real child process, real environment.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AssistantEmulator, startAssistantEmulator } from "./emulators/assistant/index.js";
+
+const BIN = resolve("src/cli/bin.mjs");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string>, cwd: string, input?: string): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", HOME: cwd, LOG_LEVEL: "warn", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.once("error", fail);
+    child.once("exit", (code) => done({ code, stdout, stderr }));
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
+
+describe("the mygpt-bridge command", () => {
+  let cwd: string;
+  let assistant: AssistantEmulator;
+  let base: Record<string, string>;
+
+  beforeAll(async () => {
+    cwd = mkdtempSync(join(tmpdir(), "bridge-cli-"));
+    assistant = await startAssistantEmulator();
+    base = {
+      MYGPT_API_URL: assistant.url,
+      MYGPT_API_KEY: assistant.apiKey,
+      MYGPT_BOT_ID: assistant.botId,
+      STORE_URL: "memory://",
+    };
+  });
+  afterAll(async () => {
+    await assistant.close();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("lists its commands with --help", async () => {
+    const r = await run(["--help"], {}, cwd);
+    expect(r.code).toBe(0);
+    for (const command of ["start", "chat", "doctor", "invite"]) expect(r.stdout).toContain(command);
+  });
+
+  it("refuses to start with no platform token, naming each variable and where to get it", async () => {
+    const r = await run(["start"], base, cwd);
+    expect(r.code).not.toBe(0);
+    for (const v of ["TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "DISCORD_BOT_TOKEN"])
+      expect(r.stderr).toContain(v);
+    expect(r.stderr).toContain("@BotFather");
+  });
+
+  it("names the variable and the fix when the configuration is wrong, without echoing secrets", async () => {
+    const r = await run(
+      ["start"],
+      { ...base, MYGPT_CHAT_RATE: "fast", TELEGRAM_BOT_TOKEN: "123:secret-token-value" },
+      cwd,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("MYGPT_CHAT_RATE");
+    expect(r.stderr).toContain("100/60s");
+    expect(r.stderr + r.stdout).not.toContain("secret-token-value");
+  });
+
+  it("chats in the terminal through the relay: an answer, then /reset", async () => {
+    const r = await run(["chat"], base, cwd, "hello from the terminal\n");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("hello from the terminal");
+    expect(r.stdout).toMatch(/assistant> \[session \S+ turn 1\] hello from the terminal/);
+  });
+
+  it("doctor passes with a good key and bot, one line per check", async () => {
+    const r = await run(["doctor"], { ...base, PORT: "0" }, cwd);
+    expect(r.stdout).toMatch(/✓ assistant/);
+    expect(r.stdout).toMatch(/✓ store/);
+    expect(r.code).toBe(0);
+  });
+
+  it("doctor fails on a wrong key and says where to get a right one, never printing the key", async () => {
+    const r = await run(["doctor"], { ...base, PORT: "0", MYGPT_API_KEY: "wrong-key-123456" }, cwd);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ assistant: INVALID_API_KEY/);
+    expect(r.stdout).toContain("Settings → API");
+    expect(r.stdout + r.stderr).not.toContain("wrong-key-123456");
+  });
+});

@@ -1,0 +1,89 @@
+// Runs a whole bridge in a test: the real relay, store, assistant client and budget against the
+// assistant emulator, with the adapters a test gives it (an in-test adapter or a platform adapter
+// wired to its emulator).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { PlatformAdapter } from "../../src/adapter.js";
+import { Bridge } from "../../src/bridge.js";
+import { type BridgeConfig, loadConfig } from "../../src/config/load.js";
+import { silentLogger } from "../../src/logger.js";
+import {
+  type AssistantEmulator,
+  type AssistantEmulatorOptions,
+  startAssistantEmulator,
+} from "../emulators/assistant/index.js";
+
+export interface TestBridge {
+  bridge: Bridge;
+  assistant: AssistantEmulator;
+  config: BridgeConfig;
+  /** Stops the bridge (not the emulator): for restart tests. */
+  stopBridge(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TestBridgeOptions {
+  adapters: PlatformAdapter[];
+  env?: Record<string, string>;
+  emulator?: AssistantEmulatorOptions;
+  /** Reuse a running emulator (restart tests). */
+  assistant?: AssistantEmulator;
+  yaml?: string;
+  logger?: Logger;
+  http?: boolean;
+}
+
+export async function startTestBridge(options: TestBridgeOptions): Promise<TestBridge> {
+  const assistant = options.assistant ?? (await startAssistantEmulator(options.emulator));
+  const cwd = mkdtempSync(join(tmpdir(), "bridge-test-"));
+  if (options.yaml) {
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(cwd, "bridge.yaml"), options.yaml);
+  }
+  const config = loadConfig({
+    cwd,
+    dotenv: false,
+    env: {
+      MYGPT_API_URL: assistant.url,
+      MYGPT_API_KEY: assistant.apiKey,
+      MYGPT_BOT_ID: assistant.botId,
+      STORE_URL: "memory://",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      ...(options.yaml ? { CONFIG_FILE: "bridge.yaml" } : {}),
+      ...options.env,
+    },
+  });
+  const bridge = await Bridge.create({
+    config,
+    adapters: options.adapters,
+    logger: options.logger ?? silentLogger(),
+  });
+  await bridge.start({ http: options.http ?? false });
+  let bridgeStopped = false;
+  const stopBridge = async () => {
+    if (bridgeStopped) return;
+    bridgeStopped = true;
+    await bridge.stop();
+  };
+  return {
+    bridge,
+    assistant,
+    config,
+    stopBridge,
+    close: async () => {
+      await stopBridge();
+      if (!options.assistant) await assistant.close();
+      rmSync(cwd, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Reads the emulator's deterministic reply: "[session <id> turn <n>] <message>". */
+export function parseReply(text: string): { sessionId: string; turn: number; message: string } {
+  const match = /^\[session (\S+) turn (\d+)\] ([\s\S]*)$/.exec(text);
+  if (!match) throw new Error(`not an emulator reply: ${text}`);
+  return { sessionId: match[1]!, turn: Number(match[2]), message: match[3]! };
+}
