@@ -83,10 +83,14 @@ describe("the mygpt-bridge command", () => {
   });
 
   it("chats in the terminal through the relay: an answer, then /reset", async () => {
-    const r = await run(["chat"], base, cwd, "hello from the terminal\n");
+    const r = await run(["chat"], base, cwd, "hello from the terminal\n/reset\nand again\n");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("hello from the terminal");
-    expect(r.stdout).toMatch(/assistant> \[session \S+ turn 1\] hello from the terminal/);
+    const first = /assistant> \[session (\S+) turn 1\] hello from the terminal/.exec(r.stdout);
+    const second = /assistant> \[session (\S+) turn 1\] and again/.exec(r.stdout);
+    expect(first).not.toBeNull();
+    expect(r.stdout).toContain("Started a new conversation");
+    expect(second).not.toBeNull();
+    expect(second![1]).not.toBe(first![1]);
   });
 
   it("doctor passes with a good key and bot, one line per check", async () => {

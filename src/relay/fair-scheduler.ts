@@ -9,6 +9,18 @@ export interface Batch<T> {
 }
 
 export class FairScheduler<T> {
+  /** `isAlone` marks items that are never merged with others (a /reset between two questions). */
+  constructor(private readonly isAlone?: (item: T) => boolean) {}
+
+  /** How many items from the front can go into one call: up to max, stopping before a lone item. */
+  private mergeable(queue: T[], max: number): number {
+    const limit = Math.min(max, queue.length);
+    if (!this.isAlone) return limit;
+    let n = 0;
+    while (n < limit && !this.isAlone(queue[n]!)) n++;
+    return n;
+  }
+
   private readonly queues = new Map<string, T[]>();
   /** Conversations with waiting items and nothing in flight, in turn order. */
   private readonly ready: string[] = [];
@@ -54,7 +66,7 @@ export class FairScheduler<T> {
     const conversationKey = this.ready.shift();
     if (conversationKey === undefined) return undefined;
     const queue = this.queues.get(conversationKey) ?? [];
-    const items = queue.splice(0, Math.max(1, max));
+    const items = queue.splice(0, this.isAlone?.(queue[0]!) ? 1 : this.mergeable(queue, Math.max(1, max)));
     this.total -= items.length;
     if (queue.length === 0) this.queues.delete(conversationKey);
     this.inFlight.add(conversationKey);
@@ -65,7 +77,7 @@ export class FairScheduler<T> {
   takeMore(conversationKey: string, max = Number.POSITIVE_INFINITY): T[] {
     const queue = this.queues.get(conversationKey);
     if (!queue || max <= 0) return [];
-    const items = queue.splice(0, max);
+    const items = queue.splice(0, this.mergeable(queue, max));
     this.total -= items.length;
     if (queue.length === 0) this.queues.delete(conversationKey);
     return items;

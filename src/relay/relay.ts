@@ -83,7 +83,9 @@ export class Relay implements InboundSink {
   readonly sessions: SessionStore;
   private readonly pending: PendingQueue;
   private readonly handoffs: Keyv<number>;
-  private readonly scheduler = new FairScheduler<PendingMessage>();
+  private readonly scheduler = new FairScheduler<PendingMessage>(
+    (item) => parseCommand(item.message.text) !== undefined,
+  );
   private readonly adapters = new Map<Platform, PlatformAdapter>();
   private readonly acceptingKeys = new Set<string>();
   private readonly noticeGiven = new Set<string>();
@@ -172,13 +174,6 @@ export class Relay implements InboundSink {
       if (!message.isDirect && !message.addressesBot && !(await this.sessions.get(convKey))) {
         return ignore("not addressed to the bot");
       }
-      const command = parseCommand(message.text);
-      if (command) {
-        const record = await this.pending.add(message, this.now());
-        await this.replyToCommand(command, message, convKey);
-        await this.pending.answered([record]);
-        return { status: "queued", position: 0 };
-      }
       if (
         this.scheduler.size >= (this.options.maxBacklog ?? DEFAULTS.maxBacklog) ||
         this.scheduler.queuedFor(convKey) >=
@@ -236,7 +231,11 @@ export class Relay implements InboundSink {
       await this.sessions.start(convKey, this.options.route(message).botId, message.replyTarget);
       text = REPLIES.reset;
     }
-    this.sendQuietly(message.replyTarget, text);
+    try {
+      await this.deliver(this.adapterFor(message.conversation.platform), message.replyTarget, text);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, "could not answer a command");
+    }
   }
 
   private routeForConversation(conversation: ConversationRef, target: ReplyTarget): Route {
@@ -272,6 +271,13 @@ export class Relay implements InboundSink {
 
   private async process(convKey: string, items: PendingMessage[]): Promise<void> {
     const leader = items[0]!;
+    const command = parseCommand(leader.message.text);
+    if (command) {
+      await this.replyToCommand(command, leader.message, convKey);
+      await this.pending.answered(items);
+      this.scheduler.done(convKey);
+      return;
+    }
     const latest = () => items.at(-1)!.message;
     const adapter = this.adapterFor(leader.message.conversation.platform);
     const route = this.options.route(leader.message);

@@ -41,6 +41,16 @@ describe("the fair scheduler", () => {
     expect(s.take()?.items).toEqual(["a1", "a2"]);
   });
 
+  it("never merges across a command, so /reset falls between the questions around it", () => {
+    const s = new FairScheduler<string>((item) => item.startsWith("/"));
+    for (const item of ["q1", "q2", "/reset", "q3"]) s.push("a", item);
+    expect(s.take()?.items).toEqual(["q1", "q2"]);
+    s.done("a");
+    expect(s.take()?.items).toEqual(["/reset"]);
+    s.done("a");
+    expect(s.take()?.items).toEqual(["q3"]);
+  });
+
   it("reports a position that counts calls in flight and conversations ahead", () => {
     const s = new FairScheduler<string>();
     s.push("a", "a1");

@@ -94,6 +94,26 @@ describe("the relay", () => {
     expect(parseReply(after.text).turn).toBe(1);
   });
 
+  it("answers a question sent just before /reset in the old session, and the next one in the new", async () => {
+    const adapter = new TestAdapter();
+    await start({ adapters: [adapter] });
+    await adapter.say({ channel: "D1", text: "warm up" });
+    await adapter.waitForPosts(1);
+    await adapter.say({ channel: "D1", text: "last question" });
+    await adapter.say({ channel: "D1", text: "/reset" });
+    await adapter.say({ channel: "D1", text: "fresh question" });
+    const posts = await adapter.waitForPosts(4);
+    const [warm, last, reset, fresh] = posts.map((p) => p.text);
+    expect(parseReply(last!)).toMatchObject({
+      sessionId: parseReply(warm!).sessionId,
+      turn: 2,
+      message: "last question",
+    });
+    expect(reset).toContain("new conversation");
+    expect(parseReply(fresh!)).toMatchObject({ turn: 1, message: "fresh question" });
+    expect(parseReply(fresh!).sessionId).not.toBe(parseReply(warm!).sessionId);
+  });
+
   it("answers /help without calling the assistant", async () => {
     const adapter = new TestAdapter();
     const t = await start({ adapters: [adapter] });
