@@ -34,8 +34,11 @@ export interface AssistantClientOptions {
   logger?: Logger;
   /** Called with the X-RateLimit-* / Retry-After values of every response that carries them. */
   onRateLimit?: (info: RateLimitInfo, area: ApiArea) => void;
-  /** Awaited before each retry, so a call budget can count (and pace) the extra call. */
-  beforeRetry?: (area: ApiArea, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Awaited before each retry, so a call budget can count (and pace) the extra call; a function it
+   * returns is called when that retry has finished.
+   */
+  beforeRetry?: (area: ApiArea, signal?: AbortSignal) => Promise<(() => void) | undefined>;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;

@@ -15,8 +15,11 @@ export interface RetryPolicy {
 }
 
 export interface RetryHooks {
-  /** Called before every attempt after the first (a budget can count the extra call here). */
-  beforeRetry?: (signal?: AbortSignal) => Promise<void>;
+  /**
+   * Awaited before every attempt after the first, so a budget can count (and pace) the extra call;
+   * a function it returns is called when that attempt has finished.
+   */
+  beforeRetry?: (signal?: AbortSignal) => Promise<(() => void) | undefined>;
   onRetry?: (error: AssistantError, attempt: number, waitMs: number) => void;
   signal?: AbortSignal;
 }
@@ -45,17 +48,23 @@ export async function withRetries<T>(
   hooks: RetryHooks = {},
 ): Promise<T> {
   const startedAt = policy.now();
+  /** Tells the budget that the current retry attempt is over. */
+  let finished: (() => void) | undefined;
   for (let attempt = 1; ; attempt++) {
+    let waitMs: number | undefined;
     try {
       return await attemptOnce(attempt);
     } catch (error) {
-      const waitMs = retryWaitMs(error, attempt, policy);
+      waitMs = retryWaitMs(error, attempt, policy);
       if (waitMs === undefined || attempt >= policy.maxAttempts) throw error;
       if (policy.now() - startedAt + waitMs > policy.maxRetryTimeMs) throw error;
       hooks.onRetry?.(error as AssistantError, attempt, waitMs);
-      await policy.sleep(waitMs, hooks.signal);
-      await hooks.beforeRetry?.(hooks.signal);
+    } finally {
+      finished?.();
+      finished = undefined;
     }
+    await policy.sleep(waitMs, hooks.signal);
+    finished = (await hooks.beforeRetry?.(hooks.signal)) ?? undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 // A CallBudget: calls wait in a p-queue (concurrency, priority), and each one, before it runs,
 // takes a slot in the rolling window (WindowLog via a SlotLedger) and honours any pause the server
-// ordered. Nothing is ever refused or dropped; a call only waits.
+// ordered; when it finishes, its slot is re-dated to then (the server saw it no later). Nothing is
+// ever refused or dropped; a call only waits.
 
 import PQueue from "p-queue";
 import type { Logger } from "pino";
@@ -22,10 +23,7 @@ export interface CallBudgetOptions {
   concurrency?: number;
   now?: () => number;
   logger?: Logger;
-  /**
-   * Extra time a slot stays taken after the window, so request latency cannot make the server see
-   * more than `limit` calls in its window. Default: 2% of the window, between 50 ms and 1 s.
-   */
+  /** Extra time a slot stays taken after the window (clock jitter). Default 1%, 10 ms to 1 s. */
   safetyMarginMs?: number;
 }
 
@@ -49,7 +47,7 @@ export class SlidingWindowBudget implements CallBudget {
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger();
     this.queue = new PQueue({ concurrency: options.concurrency ?? DEFAULTS.chatConcurrency });
-    const margin = options.safetyMarginMs ?? Math.min(1_000, Math.max(50, Math.round(rate.windowMs * 0.02)));
+    const margin = options.safetyMarginMs ?? Math.min(1_000, Math.max(10, Math.round(rate.windowMs * 0.01)));
     const log = new WindowLog(rate.limit, rate.windowMs + margin);
     this.ledger =
       store?.kind === "redis" && store.redisUrl
@@ -60,12 +58,17 @@ export class SlidingWindowBudget implements CallBudget {
   schedule<T>(fn: () => Promise<T>, options: { priority?: number } = {}): Promise<T> {
     this.waiting++;
     const run = async () => {
+      let finished: () => void;
       try {
-        await this.reserve();
+        finished = await this.reserve();
       } finally {
         this.waiting--;
       }
-      return fn();
+      try {
+        return await fn();
+      } finally {
+        finished();
+      }
     };
     return this.queue.add(run, { priority: options.priority ?? 0 });
   }
@@ -73,10 +76,14 @@ export class SlidingWindowBudget implements CallBudget {
   /**
    * Waits for a slot in the window (and the end of any server pause) and takes it, outside the
    * queue: for a call already running that must make one more request, such as a client retry.
+   * Call the returned function when that request has finished.
    */
-  reserve(signal?: AbortSignal): Promise<void> {
+  reserve(signal?: AbortSignal): Promise<() => void> {
     const mine = this.turn.then(() => this.takeSlot(signal));
-    this.turn = mine.catch(() => {});
+    this.turn = mine.then(
+      () => {},
+      () => {},
+    );
     return mine;
   }
 
@@ -129,7 +136,13 @@ export class SlidingWindowBudget implements CallBudget {
     await this.ledger.close();
   }
 
-  private async takeSlot(signal?: AbortSignal): Promise<void> {
+  private finish(finished: (at: number) => Promise<void>): void {
+    finished(this.now()).catch((error: unknown) =>
+      this.logger.warn({ budget: this.id, err: error }, "could not record a finished call in the budget"),
+    );
+  }
+
+  private async takeSlot(signal?: AbortSignal): Promise<() => void> {
     for (;;) {
       signal?.throwIfAborted();
       const now = this.now();
@@ -140,7 +153,7 @@ export class SlidingWindowBudget implements CallBudget {
       let waitMs: number;
       try {
         const result = await this.ledger.tryTake(now);
-        if (result.taken) return;
+        if (result.taken) return () => this.finish(result.finished);
         waitMs = result.waitMs;
       } catch (error) {
         this.logger.warn({ budget: this.id, err: error }, "call budget ledger failed; trying again");

@@ -5,7 +5,10 @@ import type Keyv from "keyv";
 import type { Logger } from "pino";
 import type { WindowLog } from "./window-log.js";
 
-export type TakeResult = { taken: true } | { taken: false; waitMs: number };
+/** `finished` moves the call's entry to when it completed (ms since epoch, this process's clock). */
+export type TakeResult =
+  | { taken: true; finished: (at: number) => Promise<void> }
+  | { taken: false; waitMs: number };
 
 export interface SlotLedger {
   /** This process's copy of the log, for snapshots and wait estimates. */
@@ -31,7 +34,13 @@ export class StoredLedger implements SlotLedger {
     if (freeAt > now) return { taken: false, waitMs: freeAt - now };
     this.log.add(now);
     await this.persist(now);
-    return { taken: true };
+    return {
+      taken: true,
+      finished: async (at) => {
+        this.log.move(now, at);
+        await this.persist(at);
+      },
+    };
   }
 
   /** Reads the persisted log once; a store that cannot be read starts from an empty log. */

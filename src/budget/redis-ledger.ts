@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { SlotLedger, TakeResult } from "./ledger.js";
 import type { WindowLog } from "./window-log.js";
 
-// KEYS[1] the sorted set; ARGV: span ms, limit, a unique member suffix.
+// KEYS[1] the sorted set; ARGV: span ms, limit, a unique member name.
 // Returns {0, count} when a slot was taken, else {ms until the blocking entry leaves, count}.
 const TAKE_SLOT = `
 local t = redis.call('TIME')
@@ -15,12 +15,22 @@ local limit = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
 local count = redis.call('ZCARD', KEYS[1])
 if count < limit then
-  redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
   redis.call('PEXPIRE', KEYS[1], span)
   return {0, count + 1}
 end
 local blocker = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
 return {tonumber(blocker[2]) + span - now, count}
+`;
+
+// KEYS[1] the sorted set; ARGV: the member of a call that finished, span ms. Moves it to now.
+const FINISH = `
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  local t = redis.call('TIME')
+  redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+end
+return 0
 `;
 
 export class RedisLedger implements SlotLedger {
@@ -52,7 +62,13 @@ export class RedisLedger implements SlotLedger {
     })) as [number, number];
     if (waitMs > 0) return { taken: false, waitMs };
     this.log.add(now);
-    return { taken: true };
+    return {
+      taken: true,
+      finished: async (at) => {
+        this.log.move(now, at);
+        await this.client.eval(FINISH, { keys: [this.key], arguments: [member, String(this.log.spanMs)] });
+      },
+    };
   }
 
   async close(): Promise<void> {

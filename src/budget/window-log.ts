@@ -1,6 +1,8 @@
-// The sliding-window arithmetic, free of clocks and I/O: a sorted log of call start times, where a
-// call occupies its slot for `spanMs` (the window plus a safety margin) after it started. No more
-// than `limit` calls ever start within any `spanMs`, so none within any window.
+// The sliding-window arithmetic, free of clocks and I/O: a sorted log of call times, where a call
+// occupies its slot for `spanMs` (the window plus a small margin). A call is logged when it starts
+// and moved to when it finished: the server counted it at some moment in between, so the slot is
+// held until the server's window has certainly let go of it. No more than `limit` calls ever start
+// within any `spanMs`, so none within any window.
 
 export class WindowLog {
   private times: number[] = [];
@@ -19,7 +21,15 @@ export class WindowLog {
     this.merge([at]);
   }
 
-  /** The start times still occupying a slot at `now`. */
+  /** A call logged at `from` finished at `to`: it holds its slot from then on. */
+  move(from: number, to: number): void {
+    const index = this.times.indexOf(from);
+    if (index === -1) return;
+    this.times.splice(index, 1);
+    this.add(to);
+  }
+
+  /** The times still occupying a slot at `now`. */
   entries(now: number): number[] {
     const firstLive = this.times.findIndex((at) => at > now - this.spanMs);
     this.times = firstLive === -1 ? [] : this.times.slice(firstLive);
