@@ -65,6 +65,8 @@ export interface SlackAdapterOptions {
   /** How Web API calls are retried (429 Retry-After is waited out within it). */
   retryConfig?: webApi.RetryOptions;
   progress?: ProgressOptions;
+  /** Socket Mode: how long to wait for a pong, and the base delay before reconnecting (default 5 s). */
+  socketPingTimeoutMs?: number;
 }
 
 /**
@@ -152,6 +154,7 @@ export class SlackAdapter implements PlatformAdapter {
       this.socketReceiver = new SocketModeReceiver({
         appToken: options.appToken,
         logger: sdkLogger,
+        ...(options.socketPingTimeoutMs !== undefined && { clientPingTimeout: options.socketPingTimeoutMs }),
         installerOptions: { clientOptions: clientOptions() },
       });
       this.watchSocket(this.socketReceiver);
