@@ -1,8 +1,10 @@
 // Decides what one incoming Telegram message means for the bridge: which conversation it belongs to,
-// whether it is addressed to the bot (private chat, @mention, reply to the bot, /command@bot), and
+// whether it is addressed to the bot (private chat, @mention, reply to the bot, /command@bot, or one
+// of the bot's own commands sent bare, as Telegram's command menu sends them in groups), and
 // the text the relay gets with the bot's own @mention taken out.
 import type { Message, MessageEntity, User, UserFromGetMe } from "grammy/types";
 import type { ConversationRef, InboundMessage, ReplyTarget } from "../../src/adapter.js";
+import { isOwnBareCommand } from "./commands.js";
 
 /** Telegram's stand-in author for anonymous group admins (the real sender is the chat). */
 const GROUP_ANONYMOUS_BOT_ID = 1087968824;
@@ -106,7 +108,13 @@ function repliesToBot(message: Message, me: UserFromGetMe): boolean {
 }
 
 function mentionsBot(text: string, entities: MessageEntity[], me: UserFromGetMe): boolean {
-  return entities.some((entity) => isBotReference(text, entity, me));
+  return entities.some((entity) => isBotReference(text, entity, me) || opensWithOwnCommand(text, entity));
+}
+
+/** "/reset" at the very start: what a tap in the bot's command menu sends in a group. */
+function opensWithOwnCommand(text: string, entity: MessageEntity): boolean {
+  if (entity.type !== "bot_command" || entity.offset !== 0) return false;
+  return isOwnBareCommand(text.slice(0, entity.length));
 }
 
 /** A mention of the bot, a text_mention of it, or a /command addressed to it by @username. */

@@ -20,10 +20,12 @@ import type {
 } from "../../src/adapter.js";
 import { DEFAULTS } from "../../src/defaults.js";
 import { ConfigError, DeliveryError } from "../../src/errors.js";
+import { BOT_COMMANDS } from "./commands.js";
 import { isRenderingRejection, scrub, toDeliveryError } from "./errors.js";
 import { classifyMessage, displayName } from "./inbound.js";
 import { markdownToPlainText, markdownToTelegramHtml } from "./render.js";
 
+export { BOT_COMMANDS } from "./commands.js";
 export { markdownToPlainText, markdownToTelegramHtml } from "./render.js";
 
 export interface TelegramAdapterOptions {
@@ -50,11 +52,6 @@ const WEBHOOK_PATH = "/telegram/webhook";
 const WEBHOOK_SECRET_PATTERN = /^[A-Za-z0-9_-]{1,256}$/;
 const ALLOWED_UPDATES = ["message"] as const;
 export const TEXT_ONLY_NOTICE = "I can only read text for now.";
-export const BOT_COMMANDS = [
-  { command: "start", description: "What this bot does" },
-  { command: "help", description: "How to talk to the assistant" },
-  { command: "reset", description: "Start a new conversation" },
-];
 
 export function createTelegramAdapter(options: TelegramAdapterOptions): PlatformAdapter {
   return new TelegramAdapter(options);
@@ -126,7 +123,7 @@ export class TelegramAdapter implements PlatformAdapter {
       `Telegram bot @${me.username} connected`,
     );
     this.logger.info(privacyNote(me));
-    await this.bot.api.setMyCommands(BOT_COMMANDS).catch((error: unknown) => {
+    await this.bot.api.setMyCommands([...BOT_COMMANDS]).catch((error: unknown) => {
       this.logger.warn({ err: scrubError(error, this.token) }, "could not register the bot's commands");
     });
     if (this.webhook) {
@@ -348,8 +345,8 @@ function checkWebhook(webhook: { url: string; secret?: string }): { url: string;
 
 function privacyNote(me: UserFromGetMe): string {
   return me.can_read_all_group_messages
-    ? "Telegram privacy mode is off: the bot receives all group messages but answers only mentions, replies to it and /command@bot"
-    : "Telegram privacy mode is on: in groups the bot answers when @mentioned, replied to, or sent /command@bot";
+    ? "Telegram privacy mode is off: the bot receives all group messages but answers only mentions, replies to it and its commands"
+    : "Telegram privacy mode is on: in groups the bot answers when @mentioned, replied to, or sent one of its commands";
 }
 
 function conversationKey(ctx: Context): string | undefined {

@@ -95,6 +95,17 @@ describe.each<Mode>(["polling", "webhook"])("Telegram adapter (%s)", (mode) => {
     expect(msg.addressesBot).toBe(true);
   });
 
+  it("passes the bot's own commands sent bare in a group, as the command menu sends them", async () => {
+    t.emulator.userSays(t.group, t.user, "/help");
+    t.emulator.userSays(t.group, t.user, "/weather");
+    t.emulator.userSays(t.group, t.user, "what does /reset do");
+    t.emulator.userSays(t.group, t.user, "/Start");
+    t.emulator.userSays(t.group, t.user, "/reset");
+    await sink.next((m) => m.text === "/reset");
+    expect(sink.messages.map((m) => m.text)).toEqual(["/help", "/Start", "/reset"]);
+    expect(sink.messages.every((m) => m.addressesBot && !m.isDirect)).toBe(true);
+  });
+
   it("treats a forum topic as its own conversation and replies into that topic", async () => {
     const topicA = t.emulator.createTopic(t.forum, t.user, "Billing");
     const topicB = t.emulator.createTopic(t.forum, t.user, "Support");
