@@ -7,11 +7,11 @@ import { parseEnv } from "node:util";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import type { Platform } from "../adapter.js";
+import { parseRate } from "../budget/parse-rate.js";
 import type { RateSpec } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";
 import { ConfigError } from "../errors.js";
 import type { AccessPolicy } from "../relay/policy.js";
-import { parseRate } from "./rate.js";
 import { envSchema, type FileConfig, fileSchema } from "./schema.js";
 
 export interface RouteRule {
@@ -86,10 +86,8 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
   const file = readConfigFile(cwd, configFile, problems);
   if (!e) throw configError(problems);
 
-  const chatRate = parseRate(e.MYGPT_CHAT_RATE);
-  if (!chatRate) problems.push(rateProblem("MYGPT_CHAT_RATE", e.MYGPT_CHAT_RATE, DEFAULTS.chatRate));
-  const dataRate = parseRate(e.MYGPT_DATA_RATE);
-  if (!dataRate) problems.push(rateProblem("MYGPT_DATA_RATE", e.MYGPT_DATA_RATE, DEFAULTS.dataRate));
+  const chatRate = readRate(e.MYGPT_CHAT_RATE, "MYGPT_CHAT_RATE", problems);
+  const dataRate = readRate(e.MYGPT_DATA_RATE, "MYGPT_DATA_RATE", problems);
 
   const routes: RouteRule[] = [];
   for (const [i, route] of file.routes.entries()) {
@@ -296,12 +294,14 @@ function zodProblems(error: z.ZodError): Problem[] {
   });
 }
 
-function rateProblem(variable: string, value: string, example: string): Problem {
-  return {
-    variable,
-    problem: `"${value}" is not a rate`,
-    fix: `write it as CALLS/WINDOW with s, m or h, e.g. ${example}`,
-  };
+function readRate(text: string, variable: string, problems: Problem[]): RateSpec | undefined {
+  try {
+    return parseRate(text, variable);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
 }
 
 function configError(problems: Problem[]): ConfigError {
