@@ -159,6 +159,23 @@ describe.each<Mode>(["socket", "http"])("Slack in %s mode", (mode) => {
     expect(post).toMatchObject({ method: "chat.postMessage", threadTs: ts, text: "part two" });
   });
 
+  it("removes a placeholder that no reply claimed", async () => {
+    const { emulator, user, channel, sink, adapter } = await started(mode, () => ({
+      progress: { placeholderGraceMs: 20 },
+    }));
+    await emulator.userSays(user, channel, `${emulator.mention()} never answered`);
+    const msg = await sink.next((m) => m.text === "never answered");
+    const typing = adapter.startTyping(msg.replyTarget);
+    const placeholder = await botMessage(emulator, "Thinking");
+    typing.stop();
+    const deleted = await waitForEvent<{ method: string; ts: string }>(
+      emulator,
+      "botMessage",
+      (m) => m.method === "chat.delete",
+    );
+    expect(deleted.ts).toBe(placeholder.ts);
+  });
+
   it("uses the assistant thread status in a threaded DM and clears it when stopped", async () => {
     const { emulator, user, dm, sink, adapter } = await started(mode);
     emulator.workspace.scopes.push("assistant:write");
