@@ -86,7 +86,9 @@ export function createAssistantClient(options: AssistantClientOptions): Assistan
       },
     ).catch((error: unknown) => {
       if (error instanceof AssistantError) {
-        logger.warn({ call: where, code: error.code, retryable: error.retryable }, "assistant call failed");
+        // CONTACT_EXISTS / CONTACT_NOT_FOUND are answers contact sync expects, not faults.
+        const level = error.code.startsWith("CONTACT_") ? "debug" : "warn";
+        logger[level]({ call: where, code: error.code, retryable: error.retryable }, "assistant call failed");
       }
       throw error;
     });

@@ -108,7 +108,7 @@ describe("errors that are retried within bounds", () => {
     expect(chats()).toHaveLength(3);
   });
 
-  it("a 5xx without a known code is INTERNAL_ERROR", async () => {
+  it("an assistant that crashes on every try ends in a retryable INTERNAL_ERROR", async () => {
     emulator.setRespond(() => {
       throw new Error("model crashed");
     });
