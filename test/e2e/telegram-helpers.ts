@@ -1,0 +1,149 @@
+// Runs a whole bridge with the real Telegram adapter, made from environment variables by the same
+// factory the CLI uses, against the Telegram Bot API emulator and the assistant emulator; plus a
+// cast of users and chats, and ways to read what the bot posted.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config/load.js";
+import { silentLogger } from "../../src/logger.js";
+import { createPlatformAdapters } from "../../src/platforms.js";
+import { createStore } from "../../src/store/create-store.js";
+import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
+import {
+  type BotMessageEvent,
+  TelegramEmulator,
+  type TgChat,
+  type TgUpdate,
+  type TgUser,
+} from "../emulators/telegram/emulator.js";
+import { parseReply, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+import { waitForEvent } from "../support/events.js";
+import { freePort } from "../support/redis.js";
+
+export type Mode = "polling" | "webhook";
+
+export const ASSISTANT_WEBHOOK_SECRET = "whsec-telegram-e2e";
+export const TELEGRAM_WEBHOOK_SECRET = "tg-e2e-secret_0123456789";
+
+export interface TelegramBridge {
+  mode: Mode;
+  t: TestBridge;
+  assistant: AssistantEmulator;
+  telegram: TelegramEmulator;
+  user: TgUser;
+  otherBot: TgUser;
+  dm: TgChat;
+  group: TgChat;
+  forum: TgChat;
+  /** The bridge's POST /telegram/webhook (webhook mode). */
+  webhookUrl?: string;
+  /** "@bridge_test_bot" */
+  mention: string;
+  close(): Promise<void>;
+}
+
+export async function startTelegramBridge(
+  mode: Mode,
+  options: { yaml?: string } = {},
+): Promise<TelegramBridge> {
+  const telegram = new TelegramEmulator();
+  const apiRoot = await telegram.start();
+  const assistant = await startAssistantEmulator({ webhookSecret: ASSISTANT_WEBHOOK_SECRET });
+  const port = mode === "webhook" ? await freePort() : 0;
+  const webhookUrl = mode === "webhook" ? `http://127.0.0.1:${port}/telegram/webhook` : undefined;
+  const env: Record<string, string> = {
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    TELEGRAM_API_ROOT: apiRoot,
+    MYGPT_WEBHOOK_SECRET: ASSISTANT_WEBHOOK_SECRET,
+    PORT: String(port),
+    ...(webhookUrl && { TELEGRAM_WEBHOOK_URL: webhookUrl, TELEGRAM_WEBHOOK_SECRET }),
+  };
+  const adapters = await adaptersFromEnv(assistant, env);
+  const t = await startTestBridge({ adapters, assistant, env, http: true, yaml: options.yaml });
+  const user = telegram.createUser({ first_name: "Ada", last_name: "Lovelace", username: "ada" });
+  return {
+    mode,
+    t,
+    assistant,
+    telegram,
+    user,
+    otherBot: telegram.createUser({ first_name: "Other", username: "other_helper_bot", is_bot: true }),
+    dm: telegram.privateChat(user),
+    group: telegram.createGroup({ title: "Team", supergroup: true }),
+    forum: telegram.createGroup({ title: "Forum", forum: true }),
+    ...(webhookUrl && { webhookUrl }),
+    mention: `@${telegram.bot.username}`,
+    async close() {
+      await t.close();
+      await assistant.close();
+      await telegram.close();
+    },
+  };
+}
+
+/** The adapters src/platforms.ts makes from this environment, as `mygpt-bridge start` would. */
+async function adaptersFromEnv(assistant: AssistantEmulator, env: Record<string, string>) {
+  const cwd = mkdtempSync(join(tmpdir(), "telegram-e2e-"));
+  const store = await createStore("memory://");
+  try {
+    const config = loadConfig({
+      cwd,
+      dotenv: false,
+      env: {
+        MYGPT_API_URL: assistant.url,
+        MYGPT_API_KEY: assistant.apiKey,
+        MYGPT_BOT_ID: assistant.botId,
+        STORE_URL: "memory://",
+        HOST: "127.0.0.1",
+        ...env,
+      },
+    });
+    return await createPlatformAdapters(config, silentLogger(), store);
+  } finally {
+    await store.close();
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+/** The bot message whose text matches: already posted, or the next one that does. */
+export function posted(
+  telegram: TelegramEmulator,
+  match: (m: BotMessageEvent) => boolean,
+  timeoutMs = 10_000,
+): Promise<BotMessageEvent> {
+  const seen = telegram.sent.find(match);
+  if (seen) return Promise.resolve(seen);
+  return waitForEvent<BotMessageEvent>(telegram, "botMessage", match, timeoutMs);
+}
+
+/** The assistant's answer to `question` (the emulator echoes it), as posted on Telegram. */
+export async function answerTo(telegram: TelegramEmulator, question: string) {
+  const sent = await posted(telegram, (m) => isAnswerTo(m, question));
+  return { ...parseReply(sent.text), sent };
+}
+
+export function answersTo(telegram: TelegramEmulator, question: string): BotMessageEvent[] {
+  return telegram.sent.filter((m) => isAnswerTo(m, question));
+}
+
+function isAnswerTo(m: BotMessageEvent, question: string): boolean {
+  return /^\[session \S+ turn \d+\] /.test(m.text) && parseReply(m.text).message === question;
+}
+
+export function chatCalls(assistant: AssistantEmulator): number {
+  return assistant.requests.filter((r) => r.kind === "chat").length;
+}
+
+/** Pushes an update to the bridge the way Telegram's servers do (with the secret header). */
+export async function pushUpdate(webhookUrl: string, update: TgUpdate): Promise<number> {
+  const response = await fetch(webhookUrl, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-telegram-bot-api-secret-token": TELEGRAM_WEBHOOK_SECRET,
+    },
+    body: JSON.stringify(update),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
