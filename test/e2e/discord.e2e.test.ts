@@ -219,6 +219,20 @@ describe("Discord through the bridge: slash commands", () => {
     expect(parsed.sessionId).not.toBe(first.parsed.sessionId);
   });
 
+  it("/reset typed as a message in a thread also starts a new session there", async () => {
+    const { discord } = await startDiscordBridge();
+    const first = await askInChannelParsed(discord, "before the reset");
+
+    discord.userSays("/reset", { channelId: first.asked.id });
+    const confirmation = await discord.nextBotMessage((m) => m.text === REPLIES.reset);
+    expect(confirmation.channelId).toBe(first.asked.id);
+
+    discord.userSays("after the reset", { channelId: first.asked.id });
+    const after = await discord.nextBotMessage((m) => m.text.endsWith("after the reset"));
+    expect(parseReply(after.text)).toMatchObject({ turn: 1, message: "after the reset" });
+    expect(parseReply(after.text).sessionId).not.toBe(first.parsed.sessionId);
+  });
+
   it("/help answers privately without calling the assistant", async () => {
     const { discord, assistant } = await startDiscordBridge();
     discord.userRunsCommand("help");
