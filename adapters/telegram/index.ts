@@ -43,7 +43,12 @@ export interface TelegramAdapterOptions {
   pollTimeoutSeconds?: number;
   /** How long and how often a 429 "retry after" is waited out before send() gives up. */
   floodControl?: { maxRetryAttempts: number; maxDelaySeconds: number };
+  /** First wait before retrying a message the relay could not take (polling mode); doubles, capped at 30 s. */
+  acceptRetryBaseMs?: number;
 }
+
+/** About six minutes of retries before a polled message is given up (and logged as lost). */
+const ACCEPT_MAX_ATTEMPTS = 16;
 
 /** Telegram's limit is 4096 characters after entity parsing; HTML escaping needs headroom. */
 const MAX_MARKDOWN_CHUNK = 3800;
@@ -296,7 +301,34 @@ export class TelegramAdapter implements PlatformAdapter {
     }
     if (!this.sink) throw new Error("Telegram update arrived before the adapter was started");
     if (message.from) this.remember(message.from);
-    await this.sink.accept(classified.message);
+    await this.acceptDurably(classified.message);
+  }
+
+  /**
+   * Webhook mode: a failure becomes a 500 and Telegram redelivers. Long polling has no redelivery
+   * (the runner moves the offset on once the handler returns), so the adapter keeps trying, within
+   * bounds, until the relay has the message; sequentialize holds later messages of that chat meanwhile.
+   */
+  private async acceptDurably(message: InboundMessage): Promise<void> {
+    const sink = this.sink!;
+    if (this.webhook) {
+      await sink.accept(message);
+      return;
+    }
+    const base = this.options.acceptRetryBaseMs ?? 250;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sink.accept(message);
+        return;
+      } catch (error) {
+        if (attempt >= ACCEPT_MAX_ATTEMPTS || !this.ready) throw error;
+        this.logger.warn(
+          { err: scrubError(error, this.token), attempt, messageId: message.messageId },
+          "the relay could not take a Telegram message yet; trying again",
+        );
+        await new Promise((resolve) => setTimeout(resolve, Math.min(base * 2 ** (attempt - 1), 30_000)));
+      }
+    }
   }
 
   private async sendPlain(target: ReplyTarget, text: string): Promise<SentMessage> {

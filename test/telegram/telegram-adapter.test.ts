@@ -501,3 +501,28 @@ describe("Telegram webhook registration", () => {
     expect(t.adapter.isReady()).toBe(false);
   });
 });
+
+describe("Telegram adapter (polling) when the relay cannot take a message", () => {
+  it("keeps the message and hands it over once the relay recovers, in order, once", async () => {
+    const t = await setupTelegram("polling", { acceptRetryBaseMs: 1 });
+    let failures = 2;
+    const sink = new (class extends RecordingSink {
+      override async accept(message: Parameters<RecordingSink["accept"]>[0]) {
+        if (failures > 0) {
+          failures--;
+          throw new Error("store unreachable");
+        }
+        return super.accept(message);
+      }
+    })();
+    try {
+      await t.adapter.start(sink);
+      t.emulator.userSays(t.dm, t.user, "first while the store is down");
+      t.emulator.userSays(t.dm, t.user, "second after it");
+      await sink.next((m) => m.text === "second after it");
+      expect(sink.messages.map((m) => m.text)).toEqual(["first while the store is down", "second after it"]);
+    } finally {
+      await t.close();
+    }
+  });
+});
