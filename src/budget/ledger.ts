@@ -20,6 +20,7 @@ export interface SlotLedger {
 
 export class StoredLedger implements SlotLedger {
   private loaded?: Promise<void>;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     readonly log: WindowLog,
@@ -59,15 +60,26 @@ export class StoredLedger implements SlotLedger {
     return this.loaded;
   }
 
-  async close(): Promise<void> {}
+  /** Waits for the last write, so the saved log is complete before the store closes. */
+  async close(): Promise<void> {
+    await this.writing;
+  }
 
-  /** A write that fails only costs restart safety, so the call goes ahead and the failure is logged. */
-  private async persist(now: number): Promise<void> {
-    if (!this.keyv) return;
-    try {
-      await this.keyv.set(this.id, this.log.entries(now), this.log.spanMs);
-    } catch (error) {
-      this.logger.warn({ budget: this.id, err: error }, "could not save the call budget");
-    }
+  /**
+   * Writes go one after another and each saves the log as it is when the write starts, so an older
+   * copy can never land after a newer one. A write that fails only costs restart safety, so the
+   * call goes ahead and the failure is logged.
+   */
+  private persist(now: number): Promise<void> {
+    const keyv = this.keyv;
+    if (!keyv) return Promise.resolve();
+    this.writing = this.writing.then(async () => {
+      try {
+        await keyv.set(this.id, this.log.entries(now), this.log.spanMs);
+      } catch (error) {
+        this.logger.warn({ budget: this.id, err: error }, "could not save the call budget");
+      }
+    });
+    return this.writing;
   }
 }
