@@ -134,6 +134,8 @@ export class SlackEmulator extends EventEmitter {
   echoBotMessages = true;
   /** Workspace the next OAuth approval installs the app into (a new one when unset). */
   nextInstallWorkspace?: SlackWorkspace;
+  /** The Redirect URL set in the app's settings: where Slack sends the browser when the authorize link names none. */
+  appRedirectUrl?: string;
   private readonly workspaces = new Map<string, SlackWorkspace>();
   private readonly users = new Map<string, SlackUser>();
   private readonly channels = new Map<string, SlackChannel>();
@@ -756,10 +758,10 @@ export class SlackEmulator extends EventEmitter {
       res.end("invalid client_id");
       return;
     }
-    const redirect = url.searchParams.get("redirect_uri");
+    const redirect = url.searchParams.get("redirect_uri") ?? this.appRedirectUrl;
     if (!redirect) {
       res.statusCode = 400;
-      res.end("this emulator needs redirect_uri (Slack would use the app's configured one)");
+      res.end("no redirect_uri, and the app has no Redirect URL configured (set appRedirectUrl)");
       return;
     }
     let team = this.nextInstallWorkspace ?? this.createWorkspace(`Workspace ${this.workspaces.size + 1}`);
