@@ -206,3 +206,134 @@ describe.each<Mode>(["socket", "http"])("Slack through the bridge (%s mode)", (m
     expect(b.slack.calls.some((c) => c.method === "users.info" && c.params.user === b.user.id)).toBe(true);
   });
 });
+
+/** Resolves when the assistant emulator has received a chat call (the answer is then in flight). */
+function chatArrives(b: SlackBridge): Promise<unknown> {
+  return waitForEvent<{ method: string; path: string }>(
+    b.assistant,
+    "received",
+    (r) => r.method === "POST" && r.path.startsWith("/bot/"),
+  );
+}
+
+describe("Slack retries and redeliveries through the bridge", () => {
+  it("a Slack event retried with x-slack-retry-num gets one answer and one assistant call", async () => {
+    const b = await start("http");
+    b.assistant.injectFaults({ kind: "slow", delayMs: 400 });
+    const asking = chatArrives(b);
+    const { events, results } = await b.slack.userSays(b.user, b.dm, "retry me");
+    expect(results.map((r) => r.status)).toEqual([200]);
+    const [event] = events;
+    if (!event) throw new Error("Slack sent no event");
+    await asking;
+    const whileAnswering = await b.slack.deliver(event, { retryNum: 1, retryReason: "http_timeout" });
+    expect(whileAnswering.status).toBe(200);
+    expect(answersTo(b.slack, "retry me")).toHaveLength(0);
+    await answerTo(b.slack, "retry me");
+    const afterAnswer = await b.slack.deliver(event, { retryNum: 2, retryReason: "http_timeout" });
+    expect(afterAnswer.status).toBe(200);
+
+    await b.slack.userSays(b.user, b.dm, "marker");
+    const marker = await answerTo(b.slack, "marker");
+    expect(marker.turn).toBe(2);
+    expect(answersTo(b.slack, "retry me")).toHaveLength(1);
+    expect(chatCalls(b.assistant)).toBe(2);
+  });
+
+  it("a retry that is the first delivery to arrive is still answered", async () => {
+    const b = await start("http");
+    const { events, results } = await b.slack.userSays(b.user, b.dm, "lost first", { signature: "bad" });
+    expect(results.map((r) => r.status)).toEqual([401]);
+    const [event] = events;
+    if (!event) throw new Error("Slack sent no event");
+    const retry = await b.slack.deliver(event, { retryNum: 1, retryReason: "http_error" });
+    expect(retry.status).toBe(200);
+    const answer = await answerTo(b.slack, "lost first");
+    expect(answer.sent.channel).toBe(b.dm.id);
+    expect(chatCalls(b.assistant)).toBe(1);
+  });
+
+  it("a Socket Mode envelope Slack sends again gets one answer and one assistant call", async () => {
+    const b = await start("socket");
+    b.assistant.injectFaults({ kind: "slow", delayMs: 400 });
+    const asking = chatArrives(b);
+    const { results } = await b.slack.userSays(b.user, b.dm, "envelope twice");
+    const envelopeId = results[0]?.envelopeId;
+    if (!envelopeId) throw new Error("Slack sent no envelope");
+    await b.slack.waitForAck(envelopeId);
+    await asking;
+    b.slack.redeliverEnvelope(envelopeId);
+    await b.slack.waitForAck(envelopeId);
+    expect(answersTo(b.slack, "envelope twice")).toHaveLength(0);
+    await answerTo(b.slack, "envelope twice");
+
+    await b.slack.userSays(b.user, b.dm, "marker");
+    const marker = await answerTo(b.slack, "marker");
+    expect(marker.turn).toBe(2);
+    expect(answersTo(b.slack, "envelope twice")).toHaveLength(1);
+    expect(chatCalls(b.assistant)).toBe(2);
+  });
+});
+
+describe("Slack request signatures through the bridge (HTTP mode)", () => {
+  it.each([
+    ["a wrong signature", { signature: "bad" as const }],
+    ["a timestamp 6 minutes old", { timestampOffsetSec: -360 }],
+    ["a timestamp 6 minutes in the future", { timestampOffsetSec: 360 }],
+  ])(
+    "refuses an event or slash command with %s: 401, no answer, no assistant call",
+    async (_name, forged) => {
+      const b = await start("http");
+      const said = await b.slack.userSays(b.user, b.dm, "forged", forged);
+      expect(said.results.map((r) => r.status)).toEqual([401]);
+      const command = await b.slack.slashCommand(b.user, b.dm, "/reset", "", forged);
+      expect(command.result.status).toBe(401);
+
+      await b.slack.userSays(b.user, b.dm, "genuine");
+      const answer = await answerTo(b.slack, "genuine");
+      expect(answer.turn).toBe(1);
+      expect(answersTo(b.slack, "forged")).toHaveLength(0);
+      expect(chatCalls(b.assistant)).toBe(1);
+    },
+  );
+});
+
+describe("Slack multi-workspace install through the bridge", () => {
+  async function get(url: string, cookie?: string): Promise<Response> {
+    return fetch(url, { redirect: "manual", ...(cookie && { headers: { cookie } }) });
+  }
+
+  it("a workspace installed through /slack/install is answered with its own token, and the first still works", async () => {
+    const b = await start("http", { oauth: true });
+    const acme = b.slack.createWorkspace("Acme");
+    b.slack.nextInstallWorkspace = acme;
+
+    const install = await get(`${b.url}/slack/install`);
+    expect(install.status).toBe(302);
+    const cookie = (install.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const approved = await get(install.headers.get("location") ?? "");
+    expect(approved.status).toBe(302);
+    const redirect = approved.headers.get("location") ?? "";
+    expect(redirect.startsWith(`${b.url}/slack/oauth_redirect?`)).toBe(true);
+    const callback = await get(redirect, cookie);
+    expect(callback.status).toBe(200);
+    expect(await callback.text()).toContain("Installed");
+
+    const wile = b.slack.createUser({ name: "wile", realName: "Wile E. Coyote", teamId: acme.id });
+    const room = b.slack.createChannel("acme-general", { teamId: acme.id });
+    const { ts } = await b.slack.userSays(wile, room, `${b.slack.mention(acme.id)} hello from Acme`);
+    const there = await answerTo(b.slack, "hello from Acme");
+    expect(there.sent).toMatchObject({ teamId: acme.id, channel: room.id, threadTs: ts });
+    const placeholder = b.slack.sent.find((m) => m.text === PLACEHOLDER_TEXT && m.channel === room.id);
+    expect(placeholder?.teamId).toBe(acme.id);
+
+    await b.slack.userSays(b.user, b.channel, `${b.slack.mention()} hello from home`);
+    const home = await answerTo(b.slack, "hello from home");
+    expect(home.sent.teamId).toBe(b.slack.workspace.id);
+    expect(home.sessionId).not.toBe(there.sessionId);
+
+    const contact = () => b.assistant.contacts().find((c) => c.externalId === `slack:${acme.id}:${wile.id}`);
+    if (!contact()) await waitForEvent(b.assistant, "request", () => contact() !== undefined);
+    expect(contact()).toMatchObject({ name: "Wile E. Coyote", attributes: { slack_team_id: acme.id } });
+  });
+});
