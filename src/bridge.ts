@@ -116,13 +116,29 @@ export class Bridge {
     if (options.http !== false)
       this.server = await listen(this.app, this.config.http.port, this.config.http.host);
     await this.relay.start();
-    for (const adapter of this.adapters) {
-      await adapter.start(this.relay);
-      this.logger.info({ platform: adapter.platform }, "platform connected");
-    }
     this.contacts.start();
     this.started = true;
     if (this.server) this.logger.info({ url: this.server.url }, "bridge is running");
+    // Platforms connect side by side: one that is unreachable (its SDK keeps retrying) must not hold
+    // the others back; /readyz names it meanwhile. A refused credential fails the start.
+    await Promise.all(this.adapters.map((adapter) => this.connect(adapter)));
+  }
+
+  private async connect(adapter: PlatformAdapter): Promise<void> {
+    const slow = setTimeout(
+      () =>
+        this.logger.warn(
+          { platform: adapter.platform },
+          "still connecting: the platform is not answering yet",
+        ),
+      10_000,
+    );
+    try {
+      await adapter.start(this.relay);
+      if (this.started) this.logger.info({ platform: adapter.platform }, "platform connected");
+    } finally {
+      clearTimeout(slow);
+    }
   }
 
   get url(): string | undefined {

@@ -73,6 +73,8 @@ export class TelegramAdapter implements PlatformAdapter {
   private runner?: RunnerHandle;
   private ready = false;
   private mounted = false;
+  /** Aborts grammY's getMe retries (it retries network errors without end) when stop() comes first. */
+  private starting?: AbortController;
   /** Recent authors by id, for getProfile (bounded). */
   private readonly authors = new Map<string, User>();
 
@@ -154,6 +156,7 @@ export class TelegramAdapter implements PlatformAdapter {
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.starting?.abort();
     const runner = this.runner;
     this.runner = undefined;
     if (runner?.isRunning()) await runner.stop();
@@ -256,7 +259,9 @@ export class TelegramAdapter implements PlatformAdapter {
 
   private async init(): Promise<void> {
     try {
-      await this.bot.init();
+      this.starting = new AbortController();
+      // grammY types its signal with the abort-controller polyfill; Node's own is what it receives.
+      await this.bot.init(this.starting.signal as unknown as Parameters<Bot["init"]>[0]);
     } catch (error) {
       if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
         throw new ConfigError("Telegram rejected TELEGRAM_BOT_TOKEN", [

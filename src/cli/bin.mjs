@@ -4,4 +4,5 @@ import { register } from "tsx/esm/api";
 
 register();
 const { main } = await import("./main.ts");
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: an SDK still retrying a connection in the background must not keep a stopped bridge alive.
+process.exit(await main(process.argv.slice(2)));

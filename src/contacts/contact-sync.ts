@@ -63,13 +63,14 @@ export class ContactSync {
   private readonly queue: Keyv<unknown>;
   private readonly adapters = new Map<Platform, PlatformAdapter>();
   private readonly recentlyNoted = new Map<string, number>();
+  private readonly writes = new Set<Promise<void>>();
   private readonly now: () => number;
   private running = false;
   private signalStop: () => void = () => {};
   private stopped: Promise<void> = Promise.resolve();
   private draining?: Promise<void>;
   private wake?: () => void;
-  private cursors: Record<Lane, { head: number; tail: number }> | undefined;
+  private cursors?: Promise<Record<Lane, { head: number; tail: number }>>;
 
   constructor(private readonly options: ContactSyncOptions) {
     this.records = options.store.namespace<ContactRecord>("contacts");
@@ -89,6 +90,7 @@ export class ContactSync {
 
   /** Stops; a sync still waiting for budget goes back to the stored queue for the next start. */
   async stop(): Promise<void> {
+    await this.settled();
     this.running = false;
     this.signalStop();
     this.wake?.();
@@ -105,9 +107,15 @@ export class ContactSync {
     if (last !== undefined && this.now() - last < recheckMs) return;
     this.recentlyNoted.set(externalId, this.now());
     if (this.recentlyNoted.size > 10_000) this.recentlyNoted.delete(this.recentlyNoted.keys().next().value!);
-    this.enqueue(externalId, message).catch((error) =>
-      this.options.logger.warn({ err: error }, "could not note a user for contact sync"),
-    );
+    const write = this.enqueue(externalId, message)
+      .catch((error) => this.options.logger.warn({ err: error }, "could not note a user for contact sync"))
+      .finally(() => this.writes.delete(write));
+    this.writes.add(write);
+  }
+
+  /** Resolves once every noted user is written to the stored backlog. */
+  async settled(): Promise<void> {
+    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
   }
 
   /** Users waiting to be synced, per lane. */
@@ -149,15 +157,16 @@ export class ContactSync {
     return undefined;
   }
 
-  private async loadCursors(): Promise<Record<Lane, { head: number; tail: number }>> {
-    if (!this.cursors) {
+  /** Reads the lane cursors once; every caller shares the same objects, so pushes never race. */
+  private loadCursors(): Promise<Record<Lane, { head: number; tail: number }>> {
+    this.cursors ??= (async () => {
       const read = async (lane: Lane) =>
         ((await this.queue.get(`cursor:${lane}`)) as { head: number; tail: number } | undefined) ?? {
           head: 0,
           tail: 0,
         };
-      this.cursors = { new: await read("new"), refresh: await read("refresh") };
-    }
+      return { new: await read("new"), refresh: await read("refresh") };
+    })();
     return this.cursors;
   }
 

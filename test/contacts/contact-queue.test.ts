@@ -1,0 +1,65 @@
+// The contact backlog itself: many users noted at once, before the queue was ever read, are all
+// kept (none lost to a race), each once, and a reopened SQLite store still has them.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { InboundMessage } from "../../src/adapter.js";
+import { ContactSync } from "../../src/contacts/contact-sync.js";
+import { silentLogger } from "../../src/logger.js";
+import { createStore } from "../../src/store/create-store.js";
+import { TestAdapter } from "../support/test-adapter.js";
+
+function from(user: string): InboundMessage {
+  const conversation = { platform: "console" as const, workspaceId: "W1", channelId: `D-${user}` };
+  return {
+    conversation,
+    replyTarget: { conversation },
+    author: { id: user, isBot: false },
+    text: "hi",
+    isDirect: true,
+    addressesBot: true,
+    messageId: `m-${user}`,
+    sentAt: 1,
+  };
+}
+
+function contactSync(store: Awaited<ReturnType<typeof createStore>>) {
+  return new ContactSync({
+    store,
+    logger: silentLogger(),
+    assistantFor: () => {
+      throw new Error("the budget is spent: nothing is synced in this test");
+    },
+    dataBudgetFor: () => {
+      throw new Error("the budget is spent: nothing is synced in this test");
+    },
+    apiKeyFor: () => "key",
+    adapters: [new TestAdapter()],
+    enabled: true,
+    excludeFields: [],
+    refreshMs: 60_000,
+  });
+}
+
+describe("the contact backlog", () => {
+  it("keeps every one of many users noted at once, each once, across a reopen", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "contact-queue-"));
+    const url = `sqlite://${join(dir, "bridge.sqlite")}`;
+    try {
+      const store = await createStore(url);
+      const sync = contactSync(store);
+      for (let i = 0; i < 200; i++) sync.note(from(`U${i}`));
+      for (let i = 0; i < 200; i++) sync.note(from(`U${i}`));
+      await sync.settled();
+      expect(await sync.backlog()).toEqual({ new: 200, refresh: 0 });
+      await store.close();
+
+      const reopened = await createStore(url);
+      expect(await contactSync(reopened).backlog()).toEqual({ new: 200, refresh: 0 });
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
