@@ -5,6 +5,7 @@
 
 import PQueue from "p-queue";
 import type { Logger } from "pino";
+import { abortableSleep } from "../assistant/retry.js";
 import type { RateLimitInfo } from "../assistant/types.js";
 import { DEFAULTS } from "../defaults.js";
 import { silentLogger } from "../logger.js";
@@ -147,7 +148,7 @@ export class SlidingWindowBudget implements CallBudget {
       signal?.throwIfAborted();
       const now = this.now();
       if (this.pausedUntilMs > now) {
-        await delay(this.pausedUntilMs - now, signal);
+        await abortableSleep(this.pausedUntilMs - now, signal);
         continue;
       }
       let waitMs: number;
@@ -159,25 +160,11 @@ export class SlidingWindowBudget implements CallBudget {
         this.logger.warn({ budget: this.id, err: error }, "call budget ledger failed; trying again");
         waitMs = LEDGER_RETRY_MS;
       }
-      await delay(waitMs, signal);
+      await abortableSleep(waitMs, signal);
     }
   }
 }
 
 export function createCallBudget(options: CallBudgetOptions): SlidingWindowBudget {
   return new SlidingWindowBudget(options);
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

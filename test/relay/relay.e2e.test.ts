@@ -133,6 +133,24 @@ describe("the relay", () => {
     expect(t.assistant.requests.filter((r) => r.kind === "chat")).toHaveLength(1);
   });
 
+  it("ignores users, channels and workspaces the config file denies or does not allow", async () => {
+    const adapter = new TestAdapter();
+    const t = await start({
+      adapters: [adapter],
+      yaml: "policy:\n  allow:\n    channels: [open, D1]\n  deny:\n    users: ['console:U666']\n",
+    });
+    expect((await adapter.say({ channel: "closed", text: "not allowed here" })).status).toBe("ignored");
+    expect((await adapter.say({ channel: "open", user: "U666", text: "denied user" })).status).toBe(
+      "ignored",
+    );
+    expect((await adapter.say({ channel: "open", user: "U1", text: "allowed" })).status).toBe("queued");
+    await adapter.waitForPosts(1);
+    const asked = t.assistant.requests
+      .filter((r) => r.kind === "chat")
+      .map((r) => (r.body as { message: string }).message);
+    expect(asked).toEqual(["allowed"]);
+  });
+
   it("ignores channel chatter not addressed to it, but follows a thread it answered", async () => {
     const adapter = new TestAdapter();
     await start({ adapters: [adapter] });
