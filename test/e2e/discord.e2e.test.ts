@@ -1,13 +1,8 @@
 // Discord through the whole bridge: the real Discord adapter (made by createPlatformAdapters, as
 // `start` makes it) driving discord.js against the Discord emulator, inside a real Bridge with the
 // assistant emulator. Every assertion is about what Discord users would see the bot post.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.js";
-import { silentLogger } from "../../src/logger.js";
-import { createPlatformAdapters } from "../../src/platforms.js";
 import { REPLIES } from "../../src/relay/replies.js";
 import { createStore } from "../../src/store/create-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
@@ -15,6 +10,7 @@ import { type BotMessage, DiscordEmulator } from "../emulators/discord/emulator.
 import type { DiscordMessage } from "../emulators/discord/payloads.js";
 import { parseReply, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
 import { waitForEvent } from "../support/events.js";
+import { adaptersFromEnv, chatRequests } from "../support/platform-bridge.js";
 
 const WEBHOOK_SECRET = "whsec-discord-e2e";
 
@@ -46,20 +42,8 @@ async function startDiscordBridge(options: StartOptions = {}): Promise<DiscordBr
     ...(options.http ? { MYGPT_WEBHOOK_SECRET: WEBHOOK_SECRET } : {}),
   };
 
-  const cwd = mkdtempSync(join(tmpdir(), "discord-e2e-"));
-  cleanups.push(async () => rmSync(cwd, { recursive: true, force: true }));
-  const config = loadConfig({
-    cwd,
-    dotenv: false,
-    env: {
-      MYGPT_API_URL: assistant.url,
-      MYGPT_API_KEY: assistant.apiKey,
-      MYGPT_BOT_ID: assistant.botId,
-      ...env,
-    },
-  });
   const store = await createStore("memory://");
-  const adapters = await createPlatformAdapters(config, silentLogger(), store);
+  const adapters = await adaptersFromEnv(assistant, env, store);
   expect(adapters.map((a) => a.platform)).toEqual(["discord"]);
 
   const t = await startTestBridge({
@@ -71,10 +55,6 @@ async function startDiscordBridge(options: StartOptions = {}): Promise<DiscordBr
   });
   cleanups.push(() => t.close());
   return { discord, assistant, t };
-}
-
-function chatCalls(assistant: AssistantEmulator) {
-  return assistant.requests.filter((r) => r.kind === "chat");
 }
 
 /** Mentions the bot in #general and waits for the answer in the thread started from that message. */
@@ -178,7 +158,7 @@ describe("Discord through the bridge: conversations", () => {
     discord.userSaysInDm("and me");
     await discord.nextBotMessage((m) => m.text.endsWith("and me"));
 
-    const asked = chatCalls(assistant).map((r) => JSON.stringify(r.body));
+    const asked = chatRequests(assistant).map((r) => JSON.stringify(r.body));
     expect(asked).toHaveLength(2);
     expect(asked[0]).toContain("only me");
     expect(asked[1]).toContain("and me");
@@ -239,7 +219,7 @@ describe("Discord through the bridge: slash commands", () => {
     const help = await discord.nextBotMessage((m) => m.via === "interaction-response");
     expect(help.ephemeral).toBe(true);
     expect(help.text).toContain("/reset");
-    expect(chatCalls(assistant)).toHaveLength(0);
+    expect(chatRequests(assistant)).toHaveLength(0);
   });
 });
 
@@ -340,7 +320,7 @@ describe("Discord through the bridge: failures and redelivery", () => {
     await discord.nextBotMessage((m) => m.text.endsWith("and after the resume"));
     expect(answersTo(discord, thread, "asked while the link was down")).toHaveLength(1);
     expect(answersTo(discord, thread, "asked just before the drop")).toHaveLength(1);
-    expect(chatCalls(assistant)).toHaveLength(4);
+    expect(chatRequests(assistant)).toHaveLength(4);
     expect(await discordMessagesIn(t)).toBe(4);
   });
 
@@ -353,7 +333,7 @@ describe("Discord through the bridge: failures and redelivery", () => {
     await discord.nextBotMessage((m) => m.text.endsWith("next question"));
 
     expect(answersTo(discord, asked.channel_id, "say this once")).toHaveLength(1);
-    expect(chatCalls(assistant)).toHaveLength(2);
+    expect(chatRequests(assistant)).toHaveLength(2);
   });
 });
 

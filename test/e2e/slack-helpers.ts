@@ -2,13 +2,8 @@
 // factory the CLI uses (src/platforms.ts), against the Slack emulator (Socket Mode, or signed HTTP
 // events to the bridge's own server) and the assistant emulator; plus a person, their DM, a channel,
 // another bot, and ways to read what the bot showed in Slack.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadConfig } from "../../src/config/load.js";
-import { silentLogger } from "../../src/logger.js";
-import { createPlatformAdapters } from "../../src/platforms.js";
-import { type BridgeStore, createStore } from "../../src/store/create-store.js";
+
+import { createStore } from "../../src/store/create-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
 import {
   type BotMessageEvent,
@@ -16,8 +11,8 @@ import {
   SlackEmulator,
   type SlackUser,
 } from "../emulators/slack/emulator.js";
-import { parseReply, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
-import { waitForEvent } from "../support/events.js";
+import { startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+import { adaptersFromEnv, botPost } from "../support/platform-bridge.js";
 
 export type Mode = "socket" | "http";
 
@@ -93,31 +88,7 @@ export async function startSlackBridge(mode: Mode, options: SlackBridgeOptions =
   };
 }
 
-/** The adapters src/platforms.ts makes from this environment, as `mygpt-bridge start` would. */
-async function adaptersFromEnv(
-  assistant: AssistantEmulator,
-  env: Record<string, string>,
-  store: BridgeStore,
-) {
-  const cwd = mkdtempSync(join(tmpdir(), "slack-e2e-"));
-  try {
-    const config = loadConfig({
-      cwd,
-      dotenv: false,
-      env: {
-        MYGPT_API_URL: assistant.url,
-        MYGPT_API_KEY: assistant.apiKey,
-        MYGPT_BOT_ID: assistant.botId,
-        STORE_URL: "memory://",
-        HOST: "127.0.0.1",
-        ...env,
-      },
-    });
-    return await createPlatformAdapters(config, silentLogger(), store);
-  } finally {
-    rmSync(cwd, { recursive: true, force: true });
-  }
-}
+export { answersTo, answerTo, chatCalls } from "../support/platform-bridge.js";
 
 /** A bot post or update that matches: already recorded, or the next one that does. */
 export function shown(
@@ -125,30 +96,9 @@ export function shown(
   match: (m: BotMessageEvent) => boolean,
   timeoutMs = 10_000,
 ): Promise<BotMessageEvent> {
-  const seen = slack.sent.find(match);
-  if (seen) return Promise.resolve(seen);
-  return waitForEvent<BotMessageEvent>(slack, "botMessage", match, timeoutMs);
+  return botPost(slack, match, timeoutMs);
 }
 
-/** The assistant's answer to `question` (the emulator echoes it), as it appeared in Slack. */
-export async function answerTo(slack: SlackEmulator, question: string) {
-  const sent = await shown(slack, (m) => isAnswerTo(m, question));
-  return { ...parseReply(sent.text), sent };
-}
-
-export function answersTo(slack: SlackEmulator, question: string): BotMessageEvent[] {
-  return slack.sent.filter((m) => isAnswerTo(m, question));
-}
-
-function isAnswerTo(m: BotMessageEvent, question: string): boolean {
-  return /^\[session \S+ turn \d+\] /.test(m.text) && parseReply(m.text).message === question;
-}
-
-export function chatCalls(assistant: AssistantEmulator): number {
-  return assistant.requests.filter((r) => r.kind === "chat").length;
-}
-
-/** What the bot's messages in a channel (or one thread) read now, oldest first. */
 export function botTexts(slack: SlackEmulator, channelId: string, threadTs?: string): string[] {
   return slack
     .history(channelId, threadTs)

@@ -1,12 +1,7 @@
 // Runs a whole bridge with the real Telegram adapter, made from environment variables by the same
 // factory the CLI uses, against the Telegram Bot API emulator and the assistant emulator; plus a
 // cast of users and chats, and ways to read what the bot posted.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadConfig } from "../../src/config/load.js";
-import { silentLogger } from "../../src/logger.js";
-import { createPlatformAdapters } from "../../src/platforms.js";
+
 import { createStore } from "../../src/store/create-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
 import {
@@ -16,8 +11,8 @@ import {
   type TgUpdate,
   type TgUser,
 } from "../emulators/telegram/emulator.js";
-import { parseReply, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
-import { waitForEvent } from "../support/events.js";
+import { startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+import { adaptersFromEnv, botPost } from "../support/platform-bridge.js";
 import { freePort } from "../support/redis.js";
 
 export type Mode = "polling" | "webhook";
@@ -58,7 +53,9 @@ export async function startTelegramBridge(
     PORT: String(port),
     ...(webhookUrl && { TELEGRAM_WEBHOOK_URL: webhookUrl, TELEGRAM_WEBHOOK_SECRET }),
   };
-  const adapters = await adaptersFromEnv(assistant, env);
+  const adapterStore = await createStore("memory://");
+  const adapters = await adaptersFromEnv(assistant, env, adapterStore);
+  await adapterStore.close();
   const t = await startTestBridge({ adapters, assistant, env, http: true, yaml: options.yaml });
   const user = telegram.createUser({ first_name: "Ada", last_name: "Lovelace", username: "ada" });
   return {
@@ -81,29 +78,7 @@ export async function startTelegramBridge(
   };
 }
 
-/** The adapters src/platforms.ts makes from this environment, as `mygpt-bridge start` would. */
-async function adaptersFromEnv(assistant: AssistantEmulator, env: Record<string, string>) {
-  const cwd = mkdtempSync(join(tmpdir(), "telegram-e2e-"));
-  const store = await createStore("memory://");
-  try {
-    const config = loadConfig({
-      cwd,
-      dotenv: false,
-      env: {
-        MYGPT_API_URL: assistant.url,
-        MYGPT_API_KEY: assistant.apiKey,
-        MYGPT_BOT_ID: assistant.botId,
-        STORE_URL: "memory://",
-        HOST: "127.0.0.1",
-        ...env,
-      },
-    });
-    return await createPlatformAdapters(config, silentLogger(), store);
-  } finally {
-    await store.close();
-    rmSync(cwd, { recursive: true, force: true });
-  }
-}
+export { answersTo, answerTo, chatCalls } from "../support/platform-bridge.js";
 
 /** The bot message whose text matches: already posted, or the next one that does. */
 export function posted(
@@ -111,27 +86,7 @@ export function posted(
   match: (m: BotMessageEvent) => boolean,
   timeoutMs = 10_000,
 ): Promise<BotMessageEvent> {
-  const seen = telegram.sent.find(match);
-  if (seen) return Promise.resolve(seen);
-  return waitForEvent<BotMessageEvent>(telegram, "botMessage", match, timeoutMs);
-}
-
-/** The assistant's answer to `question` (the emulator echoes it), as posted on Telegram. */
-export async function answerTo(telegram: TelegramEmulator, question: string) {
-  const sent = await posted(telegram, (m) => isAnswerTo(m, question));
-  return { ...parseReply(sent.text), sent };
-}
-
-export function answersTo(telegram: TelegramEmulator, question: string): BotMessageEvent[] {
-  return telegram.sent.filter((m) => isAnswerTo(m, question));
-}
-
-function isAnswerTo(m: BotMessageEvent, question: string): boolean {
-  return /^\[session \S+ turn \d+\] /.test(m.text) && parseReply(m.text).message === question;
-}
-
-export function chatCalls(assistant: AssistantEmulator): number {
-  return assistant.requests.filter((r) => r.kind === "chat").length;
+  return botPost(telegram, match, timeoutMs);
 }
 
 /** Pushes an update to the bridge the way Telegram's servers do (with the secret header). */
