@@ -46,12 +46,8 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
     cwd,
     dotenv: false,
     env: {
-      MYGPT_API_URL: assistant.url,
-      MYGPT_API_KEY: assistant.apiKey,
-      MYGPT_BOT_ID: assistant.botId,
-      STORE_URL: "memory://",
+      ...assistantEnv(assistant),
       PORT: "0",
-      HOST: "127.0.0.1",
       ...(options.yaml ? { CONFIG_FILE: "bridge.yaml" } : {}),
       ...options.env,
     },
@@ -78,6 +74,17 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
       if (!options.assistant) await assistant.close();
       rmSync(cwd, { recursive: true, force: true });
     },
+  };
+}
+
+/** The environment that points a bridge at the assistant emulator, with an in-memory store. */
+export function assistantEnv(assistant: AssistantEmulator): Record<string, string> {
+  return {
+    MYGPT_API_URL: assistant.url,
+    MYGPT_API_KEY: assistant.apiKey,
+    MYGPT_BOT_ID: assistant.botId,
+    STORE_URL: "memory://",
+    HOST: "127.0.0.1",
   };
 }
 

@@ -10,7 +10,7 @@ import { silentLogger } from "../../src/logger.js";
 import { createPlatformAdapters } from "../../src/platforms.js";
 import type { BridgeStore } from "../../src/store/create-store.js";
 import type { AssistantEmulator, RecordedRequest } from "../emulators/assistant/index.js";
-import { parseReply } from "./bridge-harness.js";
+import { assistantEnv, parseReply } from "./bridge-harness.js";
 import { waitForEvent } from "./events.js";
 
 /** The adapters src/platforms.ts makes from this environment, against the assistant emulator. */
@@ -24,14 +24,7 @@ export async function adaptersFromEnv(
     const config = loadConfig({
       cwd,
       dotenv: false,
-      env: {
-        MYGPT_API_URL: assistant.url,
-        MYGPT_API_KEY: assistant.apiKey,
-        MYGPT_BOT_ID: assistant.botId,
-        STORE_URL: "memory://",
-        HOST: "127.0.0.1",
-        ...env,
-      },
+      env: { ...assistantEnv(assistant), ...env },
     });
     return await createPlatformAdapters(config, silentLogger(), store);
   } finally {
