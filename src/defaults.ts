@@ -29,6 +29,11 @@ export const DEFAULTS = {
   /** Per-conversation backlog; beyond it the user is asked to retry later. */
   maxConversationBacklog: 50,
   mergeQueuedMessages: true,
+  /**
+   * Longest message sent to the assistant in one call when merging queued messages. The vendor
+   * publishes no cap; 10,000 characters is our assumption (see the emulator), kept here alone.
+   */
+  maxAssistantMessageChars: 10_000,
   /** Assistant calls in flight at once (the budget governs the rate, this the parallelism). */
   chatConcurrency: 8,
   /** Tell the user when their expected wait exceeds this. */

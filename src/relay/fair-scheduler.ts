@@ -9,15 +9,29 @@ export interface Batch<T> {
 }
 
 export class FairScheduler<T> {
-  /** `isAlone` marks items that are never merged with others (a /reset between two questions). */
-  constructor(private readonly isAlone?: (item: T) => boolean) {}
+  /**
+   * `isAlone` marks items never merged with others (a /reset between two questions); `sizeOf` and
+   * `maxSize` cap how much one merged call may carry (the first item always goes, whatever its size).
+   */
+  constructor(
+    private readonly options: {
+      isAlone?: (item: T) => boolean;
+      sizeOf?: (item: T) => number;
+      maxSize?: number;
+    } = {},
+  ) {}
 
-  /** How many items from the front can go into one call: up to max, stopping before a lone item. */
-  private mergeable(queue: T[], max: number): number {
+  /** How many items from the front go into one call: up to max and maxSize, stopping before a lone item. */
+  private mergeable(queue: T[], max: number, alreadyTaken = 0): number {
+    const { isAlone, sizeOf, maxSize = Number.POSITIVE_INFINITY } = this.options;
     const limit = Math.min(max, queue.length);
-    if (!this.isAlone) return limit;
     let n = 0;
-    while (n < limit && !this.isAlone(queue[n]!)) n++;
+    let size = alreadyTaken;
+    while (n < limit && !isAlone?.(queue[n]!)) {
+      size += sizeOf?.(queue[n]!) ?? 0;
+      if (size > maxSize && (n > 0 || alreadyTaken > 0)) break;
+      n++;
+    }
     return n;
   }
 
@@ -66,7 +80,10 @@ export class FairScheduler<T> {
     const conversationKey = this.ready.shift();
     if (conversationKey === undefined) return undefined;
     const queue = this.queues.get(conversationKey) ?? [];
-    const items = queue.splice(0, this.isAlone?.(queue[0]!) ? 1 : this.mergeable(queue, Math.max(1, max)));
+    const items = queue.splice(
+      0,
+      this.options.isAlone?.(queue[0]!) ? 1 : this.mergeable(queue, Math.max(1, max)),
+    );
     this.total -= items.length;
     if (queue.length === 0) this.queues.delete(conversationKey);
     this.inFlight.add(conversationKey);
@@ -74,10 +91,10 @@ export class FairScheduler<T> {
   }
 
   /** Takes what arrived for an in-flight conversation since its batch was taken (late merging). */
-  takeMore(conversationKey: string, max = Number.POSITIVE_INFINITY): T[] {
+  takeMore(conversationKey: string, max = Number.POSITIVE_INFINITY, sizeTaken = 0): T[] {
     const queue = this.queues.get(conversationKey);
     if (!queue || max <= 0) return [];
-    const items = queue.splice(0, this.mergeable(queue, max));
+    const items = queue.splice(0, this.mergeable(queue, max, sizeTaken));
     this.total -= items.length;
     if (queue.length === 0) this.queues.delete(conversationKey);
     return items;

@@ -83,9 +83,11 @@ export class Relay implements InboundSink {
   readonly sessions: SessionStore;
   private readonly pending: PendingQueue;
   private readonly handoffs: Keyv<number>;
-  private readonly scheduler = new FairScheduler<PendingMessage>(
-    (item) => parseCommand(item.message.text) !== undefined,
-  );
+  private readonly scheduler = new FairScheduler<PendingMessage>({
+    isAlone: (item) => parseCommand(item.message.text) !== undefined,
+    sizeOf: mergedSize,
+    maxSize: DEFAULTS.maxAssistantMessageChars,
+  });
   private readonly adapters = new Map<Platform, PlatformAdapter>();
   private readonly acceptingKeys = new Set<string>();
   private readonly noticeGiven = new Set<string>();
@@ -331,7 +333,10 @@ export class Relay implements InboundSink {
     const scheduled = this.options.budgetFor(route.apiKey).schedule(async () => {
       if (this.stopping) throw new LeftForRestart();
       called = true;
-      if (merge) items.push(...this.scheduler.takeMore(convKey));
+      if (merge) {
+        const taken = items.reduce((size, item) => size + mergedSize(item), 0);
+        items.push(...this.scheduler.takeMore(convKey, Number.POSITIVE_INFINITY, taken));
+      }
       const session = await this.sessions.ensure(convKey, route.botId, items.at(-1)!.message.replyTarget);
       for (const item of items) this.observer.waited?.(this.now() - item.acceptedAt);
       try {
@@ -492,6 +497,11 @@ export class Relay implements InboundSink {
   private reportDepth(): void {
     this.observer.queueDepth?.(this.scheduler.size);
   }
+}
+
+/** What a message adds to a merged call: its text, the author's name, and the separators. */
+function mergedSize(item: PendingMessage): number {
+  return item.message.text.length + (item.message.author.name?.length ?? item.message.author.id.length) + 4;
 }
 
 /** Several queued messages become one assistant turn; names are kept when several people spoke. */

@@ -42,13 +42,23 @@ describe("the fair scheduler", () => {
   });
 
   it("never merges across a command, so /reset falls between the questions around it", () => {
-    const s = new FairScheduler<string>((item) => item.startsWith("/"));
+    const s = new FairScheduler<string>({ isAlone: (item) => item.startsWith("/") });
     for (const item of ["q1", "q2", "/reset", "q3"]) s.push("a", item);
     expect(s.take()?.items).toEqual(["q1", "q2"]);
     s.done("a");
     expect(s.take()?.items).toEqual(["/reset"]);
     s.done("a");
     expect(s.take()?.items).toEqual(["q3"]);
+  });
+
+  it("stops merging before a call would carry more than the size cap, but always takes one item", () => {
+    const s = new FairScheduler<string>({ sizeOf: (item) => item.length, maxSize: 10 });
+    for (const item of ["aaaa", "bbbb", "cccc", "dddddddddddddddd"]) s.push("a", item);
+    expect(s.take()?.items).toEqual(["aaaa", "bbbb"]);
+    s.done("a");
+    expect(s.take()?.items).toEqual(["cccc"]);
+    s.done("a");
+    expect(s.take()?.items).toEqual(["dddddddddddddddd"]);
   });
 
   it("reports a position that counts calls in flight and conversations ahead", () => {

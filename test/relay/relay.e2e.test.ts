@@ -80,6 +80,22 @@ describe("the relay", () => {
     expect(callsForOther).toHaveLength(1);
   });
 
+  it("never merges a burst of long messages into a call the assistant would refuse as too long", async () => {
+    const adapter = new TestAdapter(20_000);
+    const t = await start({ adapters: [adapter], yaml: "relay:\n  concurrency: 1\n" });
+    t.assistant.injectFaults({ kind: "slow", delayMs: 300 });
+    await adapter.say({ channel: "busy", text: "slow first question" });
+    const long = (n: number) => `${n}: ${"long question text ".repeat(210)}`;
+    for (let i = 0; i < 4; i++) await adapter.say({ channel: "essay", text: long(i) });
+    await t.bridge.relay.whenIdle();
+    const calls = t.assistant.requests.filter(
+      (r) => r.kind === "chat" && JSON.stringify(r.body).includes("long question"),
+    );
+    expect(calls.length).toBeGreaterThan(1);
+    for (const call of calls) expect(call.status).toBe(200);
+    expect(adapter.posted.filter((p) => p.text.startsWith("Sorry"))).toHaveLength(0);
+  });
+
   it("starts a new session on /reset and confirms it", async () => {
     const adapter = new TestAdapter();
     await start({ adapters: [adapter] });
