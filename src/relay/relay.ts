@@ -176,6 +176,12 @@ export class Relay implements InboundSink {
       if (!message.isDirect && !message.addressesBot && !(await this.sessions.get(convKey))) {
         return ignore("not addressed to the bot");
       }
+      if (message.text.length > DEFAULTS.maxAssistantMessageChars) {
+        const record = await this.pending.add(message, this.now());
+        this.sendQuietly(message.replyTarget, REPLIES.tooLong(DEFAULTS.maxAssistantMessageChars));
+        await this.pending.answered([record]);
+        return ignore("longer than the assistant accepts");
+      }
       if (
         this.scheduler.size >= (this.options.maxBacklog ?? DEFAULTS.maxBacklog) ||
         this.scheduler.queuedFor(convKey) >=

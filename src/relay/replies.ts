@@ -14,6 +14,8 @@ export const REPLIES = {
   reset: "Started a new conversation. I've forgotten what we said before.",
   backlogFull:
     "I'm getting more messages than I can answer right now, so I couldn't take this one. Please send it again in a few minutes.",
+  tooLong: (max: number) =>
+    `That message is too long for me: please keep it under ${max.toLocaleString("en")} characters, or split it into parts.`,
   longWait: (position: number, waitMs: number) =>
     `Lots of people are talking to me right now. You're number ${position} in line; I'll answer in about ${describeWait(waitMs)}.`,
 } as const;

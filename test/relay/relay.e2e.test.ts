@@ -96,6 +96,15 @@ describe("the relay", () => {
     expect(adapter.posted.filter((p) => p.text.startsWith("Sorry"))).toHaveLength(0);
   });
 
+  it("tells the user a message is too long instead of asking the assistant", async () => {
+    const adapter = new TestAdapter();
+    const t = await start({ adapters: [adapter] });
+    await adapter.say({ channel: "D1", text: "x".repeat(10_001) });
+    const [notice] = await adapter.waitForPosts(1);
+    expect(notice!.text).toContain("too long");
+    expect(t.assistant.requests.filter((r) => r.kind === "chat")).toHaveLength(0);
+  });
+
   it("starts a new session on /reset and confirms it", async () => {
     const adapter = new TestAdapter();
     await start({ adapters: [adapter] });
