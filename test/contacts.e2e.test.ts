@@ -1,8 +1,9 @@
 // Contact sync end to end: users talking through the relay become CRM contacts in the assistant
 // emulator, within the data budget, without touching chat latency.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AssistantEmulator, RecordedRequest } from "./emulators/assistant/index.js";
-import { startTestBridge, type TestBridge } from "./support/bridge-harness.js";
+import { maxCallsInAnyWindow } from "./emulators/assistant/sliding-window.js";
+import { bridgesClosedAfterEach } from "./support/bridge-harness.js";
 import { waitForEvent } from "./support/events.js";
 import { TestAdapter } from "./support/test-adapter.js";
 
@@ -12,26 +13,8 @@ const contactsWhere = (assistant: AssistantEmulator, done: () => boolean, timeou
 const dataCalls = (assistant: AssistantEmulator, method?: string): RecordedRequest[] =>
   assistant.requests.filter((r) => r.kind === "data" && (!method || r.method === method));
 
-function maxInAnyWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
-
 describe("contact sync", () => {
-  const open: TestBridge[] = [];
-  const start = async (...args: Parameters<typeof startTestBridge>) => {
-    const t = await startTestBridge(...args);
-    open.push(t);
-    return t;
-  };
-  afterEach(async () => {
-    for (const t of open.splice(0)) await t.close();
-  });
+  const start = bridgesClosedAfterEach();
 
   it("makes one contact per user however many messages they send", async () => {
     const adapter = new TestAdapter();
@@ -84,8 +67,11 @@ describe("contact sync", () => {
     const calls = dataCalls(t.assistant);
     expect(calls.filter((r) => r.status === 429)).toHaveLength(0);
     expect(
-      maxInAnyWindow(
-        calls.filter((r) => r.counted).map((r) => r.at),
+      maxCallsInAnyWindow(
+        calls
+          .filter((r) => r.counted)
+          .map((r) => r.at)
+          .sort((a, b) => a - b),
         1000,
       ),
     ).toBeLessThanOrEqual(10);

@@ -1,25 +1,21 @@
 // Webhook events from the assistant side reaching chat: a signed message.created event from the
 // emulator, through the bridge's HTTP server, into the conversation its session lives in.
-import { afterEach, describe, expect, it } from "vitest";
-import { parseReply, startTestBridge, type TestBridge } from "./support/bridge-harness.js";
+import { describe, expect, it } from "vitest";
+import { bridgesClosedAfterEach, parseReply } from "./support/bridge-harness.js";
 import { TestAdapter } from "./support/test-adapter.js";
 
 describe("webhook events from the assistant", () => {
-  const open: TestBridge[] = [];
-  afterEach(async () => {
-    for (const t of open.splice(0)) await t.close();
-  });
+  const start = bridgesClosedAfterEach();
 
   async function bridgeWithConversation(yaml?: string) {
     const adapter = new TestAdapter();
-    const t = await startTestBridge({
+    const t = await start({
       adapters: [adapter],
       http: true,
       env: { MYGPT_WEBHOOK_SECRET: "whsec-test" },
       emulator: { webhookSecret: "whsec-test" },
       yaml,
     });
-    open.push(t);
     await adapter.say({ channel: "C1", thread: "t1", text: "I need a human" });
     const [reply] = await adapter.waitForPosts(1);
     const sessionId = parseReply(reply!.text).sessionId;
@@ -105,8 +101,7 @@ describe("webhook events from the assistant", () => {
 
   it("has no webhook route without MYGPT_WEBHOOK_SECRET", async () => {
     const adapter = new TestAdapter();
-    const t = await startTestBridge({ adapters: [adapter], http: true });
-    open.push(t);
+    const t = await start({ adapters: [adapter], http: true });
     const response = await fetch(`${t.bridge.url}/webhooks/mygpt`, { method: "POST", body: "{}" });
     expect(response.status).toBe(404);
   });

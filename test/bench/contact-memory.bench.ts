@@ -12,7 +12,7 @@ import { createAssistantClient } from "../../src/assistant/index.js";
 import { BudgetRegistry } from "../../src/budget/index.js";
 import { ContactSync } from "../../src/contacts/contact-sync.js";
 import { silentLogger } from "../../src/logger.js";
-import { type BridgeStore, createStore } from "../../src/store/create-store.js";
+import { createStore } from "../../src/store/create-store.js";
 import { TestAdapter } from "../support/test-adapter.js";
 import { type BenchResult, round } from "./table.js";
 

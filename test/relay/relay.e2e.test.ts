@@ -3,23 +3,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startAssistantEmulator } from "../emulators/assistant/index.js";
-import { parseReply, startTestBridge, type TestBridge } from "../support/bridge-harness.js";
+import { bridgesClosedAfterEach, parseReply, startTestBridge } from "../support/bridge-harness.js";
 import { TestAdapter } from "../support/test-adapter.js";
 
 const oneAtATime = "relay:\n  concurrency: 1\n  mergeQueuedMessages: false\n";
 
 describe("the relay", () => {
-  const open: TestBridge[] = [];
-  const start = async (...args: Parameters<typeof startTestBridge>) => {
-    const t = await startTestBridge(...args);
-    open.push(t);
-    return t;
-  };
-  afterEach(async () => {
-    for (const t of open.splice(0)) await t.close();
-  });
+  const start = bridgesClosedAfterEach();
 
   it("answers a direct message with the assistant's reply", async () => {
     const adapter = new TestAdapter();

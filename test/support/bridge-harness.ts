@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { afterEach } from "vitest";
 import type { PlatformAdapter } from "../../src/adapter.js";
 import { Bridge } from "../../src/bridge.js";
 import { type BridgeConfig, loadConfig } from "../../src/config/load.js";
@@ -74,6 +75,22 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
       if (!options.assistant) await assistant.close();
       rmSync(cwd, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * For a describe block: a `start` that runs a bridge like startTestBridge and closes every bridge
+ * it started after each test.
+ */
+export function bridgesClosedAfterEach(): (options: TestBridgeOptions) => Promise<TestBridge> {
+  const open: TestBridge[] = [];
+  afterEach(async () => {
+    for (const t of open.splice(0)) await t.close();
+  });
+  return async (options) => {
+    const t = await startTestBridge(options);
+    open.push(t);
+    return t;
   };
 }
 
