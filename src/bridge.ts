@@ -2,7 +2,7 @@
 // key, the relay, the platform adapters and the one HTTP server; and takes it down in order.
 import type { Express } from "express";
 import type { Logger } from "pino";
-import type { InboundMessage, PlatformAdapter } from "./adapter.js";
+import type { ConversationRef, PlatformAdapter } from "./adapter.js";
 import type { AssistantApi } from "./assistant/types.js";
 import type { CallBudget } from "./budget/types.js";
 import type { BridgeConfig } from "./config/load.js";
@@ -57,13 +57,13 @@ export class Bridge {
     const wiring = await (options.makeWiring ?? defaultWiring)(config, logger, store);
     const adapters = options.adapters ?? (await options.makeAdapters?.(config, logger, store)) ?? [];
     const metrics = new BridgeMetrics(() => wiring.snapshots());
-    const route = (message: InboundMessage) => routeFor(config, message);
+    const route = (conversation: ConversationRef) => routeFor(config, conversation);
     const contacts = new ContactSync({
       store,
       logger: logger.child({ part: "contacts" }),
       assistantFor: (apiKey) => wiring.assistantFor(apiKey),
       dataBudgetFor: (apiKey) => wiring.budgetFor(apiKey, "data"),
-      apiKeyFor: (message) => route(message).apiKey,
+      apiKeyFor: (message) => route(message.conversation).apiKey,
       adapters,
       enabled: config.contacts.enabled,
       platforms: config.contacts.platforms,
@@ -186,8 +186,8 @@ function bindObserver(metrics: BridgeMetrics): RelayObserver {
 }
 
 /** The first route whose platform/workspace/channel match, else the default bot and key. */
-export function routeFor(config: BridgeConfig, message: InboundMessage): Route {
-  const { platform, workspaceId, channelId } = message.conversation;
+export function routeFor(config: BridgeConfig, conversation: ConversationRef): Route {
+  const { platform, workspaceId, channelId } = conversation;
   const rule = config.routes.find(
     (r) =>
       (!r.platform || r.platform === platform) &&

@@ -50,7 +50,8 @@ export interface RelayObserver {
 export interface RelayOptions {
   store: BridgeStore;
   adapters: PlatformAdapter[];
-  route: (message: InboundMessage) => Route;
+  /** Which assistant (and API key) answers a conversation. */
+  route: (conversation: ConversationRef) => Route;
   assistantFor: (apiKey: string) => AssistantApi;
   budgetFor: (apiKey: string) => CallBudget;
   logger: Logger;
@@ -223,7 +224,7 @@ export class Relay implements InboundSink {
     const convKey = conversationKey(conversation);
     const current = await this.sessions.get(convKey);
     const target = current?.target ?? { conversation };
-    const botId = current?.botId ?? this.routeForConversation(conversation, target).botId;
+    const botId = current?.botId ?? this.options.route(conversation).botId;
     await this.sessions.start(convKey, botId, target);
     return REPLIES.reset;
   }
@@ -236,7 +237,7 @@ export class Relay implements InboundSink {
     let text: string = REPLIES.help;
     if (command === "start") text = REPLIES.greeting;
     if (command === "reset") {
-      await this.sessions.start(convKey, this.options.route(message).botId, message.replyTarget);
+      await this.sessions.start(convKey, this.options.route(message.conversation).botId, message.replyTarget);
       text = REPLIES.reset;
     }
     try {
@@ -244,19 +245,6 @@ export class Relay implements InboundSink {
     } catch (error) {
       this.options.logger.warn({ err: error }, "could not answer a command");
     }
-  }
-
-  private routeForConversation(conversation: ConversationRef, target: ReplyTarget): Route {
-    return this.options.route({
-      conversation,
-      replyTarget: target,
-      author: { id: "", isBot: false },
-      text: "",
-      isDirect: false,
-      addressesBot: true,
-      messageId: "",
-      sentAt: this.now(),
-    });
   }
 
   private pump(): void {
@@ -288,7 +276,7 @@ export class Relay implements InboundSink {
     }
     const latest = () => items.at(-1)!.message;
     const adapter = this.adapterFor(leader.message.conversation.platform);
-    const route = this.options.route(leader.message);
+    const route = this.options.route(leader.message.conversation);
     const typing = adapter.startTyping(latest().replyTarget);
     let outcome: "answered" | "retry" = "answered";
     let retryAfterMs: number | undefined;
@@ -475,7 +463,9 @@ export class Relay implements InboundSink {
 
   private maybeNoticeLongWait(convKey: string, message: InboundMessage, position: number): void {
     if (this.noticeGiven.has(convKey) || position <= 1) return;
-    const waitMs = this.options.budgetFor(this.options.route(message).apiKey).estimateWaitMs(position - 1);
+    const waitMs = this.options
+      .budgetFor(this.options.route(message.conversation).apiKey)
+      .estimateWaitMs(position - 1);
     if (waitMs < (this.options.longWaitNoticeMs ?? DEFAULTS.longWaitNoticeMs)) return;
     this.noticeGiven.add(convKey);
     this.sendQuietly(message.replyTarget, REPLIES.longWait(position, waitMs));
