@@ -38,6 +38,8 @@ export const DEFAULTS = {
   chatConcurrency: 8,
   /** Tell the user when their expected wait exceeds this. */
   longWaitNoticeMs: 20_000,
+  /** How long a crashed bridge process keeps its hold on the stored backlog before another takes over. */
+  backlogLeaseMs: 30_000,
   /** Posting a reply chunk: bounded retries for transport failures. */
   deliveryMaxAttempts: 5,
   deliveryBackoffBaseMs: 250,

@@ -24,6 +24,7 @@ import { conversationKey } from "./conversation-key.js";
 import { FairScheduler } from "./fair-scheduler.js";
 import { type PendingMessage, PendingQueue, type ReplyProgress } from "./pending-queue.js";
 import { type AccessPolicy, isAllowed } from "./policy.js";
+import { QueueLease } from "./queue-lease.js";
 import { apologyFor, REPLIES } from "./replies.js";
 import { SessionStore } from "./sessions.js";
 import { splitMessage } from "./split.js";
@@ -71,6 +72,8 @@ export interface RelayOptions {
    * stay silent (user messages still reach the assistant; its answers are held back and logged).
    */
   handoffMode?: "keep-relaying" | "stay-silent";
+  /** How long a crashed process's hold on the stored backlog lasts before another takes over. */
+  backlogLeaseMs?: number;
   now?: () => number;
 }
 
@@ -84,6 +87,11 @@ export class Relay implements InboundSink {
   readonly sessions: SessionStore;
   private readonly pending: PendingQueue;
   private readonly handoffs: Keyv<number>;
+  private readonly lease: QueueLease;
+  /** Keys of messages this process accepted or resumed and has not finished. */
+  private readonly held = new Set<string>();
+  private leaseWait?: AbortController;
+  private backlogLoaded: Promise<void> = Promise.resolve();
   private readonly scheduler = new FairScheduler<PendingMessage>({
     isAlone: (item) => parseCommand(item.message.text) !== undefined,
     sizeOf: mergedSize,
@@ -118,25 +126,55 @@ export class Relay implements InboundSink {
     );
     this.pending = new PendingQueue(options.store, options.dedupeTtlMs ?? DEFAULTS.dedupeTtlMs);
     this.handoffs = options.store.namespace<number>("handoff");
+    this.lease = new QueueLease(options.store, { ttlMs: options.backlogLeaseMs, now: this.now });
     this.observer = options.observer ?? {};
   }
 
   /** Reloads what was accepted but not answered before a restart, then takes new messages. */
+  /**
+   * Takes new messages at once, and answers what an earlier run left in the store as soon as this
+   * process holds the backlog lease (at once, unless another bridge process on this store still runs).
+   */
   async start(): Promise<void> {
-    const backlog = await this.pending.load();
-    for (const record of backlog) {
-      if (!this.adapters.has(record.message.conversation.platform)) continue;
-      this.scheduler.push(conversationKey(record.message.conversation), record);
-    }
-    if (backlog.length > 0)
-      this.options.logger.info({ count: backlog.length }, "resuming messages accepted before restart");
     this.accepting = true;
     this.stopping = false;
     this.stopped = new Promise((resolve) => {
       this.signalStop = resolve;
     });
+    this.leaseWait = new AbortController();
+    const signal = this.leaseWait.signal;
+    this.backlogLoaded = this.lease
+      .acquire(signal)
+      .then(() => this.resumeBacklog())
+      .catch((error: unknown) => {
+        if (!signal.aborted) this.options.logger.error({ err: error }, "could not resume the stored backlog");
+      });
+  }
+
+  /** Resolves once the stored backlog is resumed (or the relay stopped waiting for it). */
+  get backlogResumed(): Promise<void> {
+    return this.backlogLoaded;
+  }
+
+  private async resumeBacklog(): Promise<void> {
+    const backlog = (await this.pending.load()).filter(
+      (record) => !this.held.has(record.key) && this.adapters.has(record.message.conversation.platform),
+    );
+    for (const record of backlog) {
+      this.held.add(record.key);
+      this.scheduler.push(conversationKey(record.message.conversation), record);
+    }
+    if (backlog.length > 0) {
+      this.options.logger.info({ count: backlog.length }, "resuming messages accepted before restart");
+    }
     this.reportDepth();
     this.pump();
+  }
+
+  /** The messages are answered (or given up on): mark them so, and let go of them. */
+  private async finish(items: PendingMessage[], leaderKey?: string): Promise<void> {
+    await this.pending.answered(items, leaderKey);
+    for (const item of items) this.held.delete(item.key);
   }
 
   /**
@@ -147,9 +185,12 @@ export class Relay implements InboundSink {
     this.accepting = false;
     this.stopping = true;
     this.signalStop();
+    this.leaseWait?.abort();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled([...this.running]);
+    await this.backlogLoaded;
+    await this.lease.release();
   }
 
   get backlog(): number {
@@ -193,6 +234,7 @@ export class Relay implements InboundSink {
         return { status: "rejected", reason: "backlog-full" };
       }
       const record = await this.pending.add(message, this.now());
+      this.held.add(record.key);
       const position = this.scheduler.push(convKey, record);
       this.observer.accepted?.(message, this.adapterFor(platform));
       this.maybeNoticeLongWait(convKey, message, position);
@@ -270,7 +312,7 @@ export class Relay implements InboundSink {
     const command = parseCommand(leader.message.text);
     if (command) {
       await this.replyToCommand(command, leader.message, convKey);
-      await this.pending.answered(items);
+      await this.finish(items);
       this.scheduler.done(convKey);
       return;
     }
@@ -296,7 +338,7 @@ export class Relay implements InboundSink {
         progress = { ...progress, posted: i + 1 };
         await this.pending.chunkPosted(leader.key, progress);
       }
-      await this.pending.answered(items, leader.key);
+      await this.finish(items, leader.key);
     } catch (error) {
       if (error instanceof LeftForRestart) return;
       const decision = await this.onFailure(error, items, adapter);
@@ -398,7 +440,7 @@ export class Relay implements InboundSink {
         return { retry: true, retryAfterMs: error.options.retryAfterMs ?? 2000 * attempt };
       }
       log.error({ err: error, attempt }, "gave up posting a reply: the platform refused it");
-      await this.pending.answered(items, leader.key);
+      await this.finish(items, leader.key);
       return { retry: false };
     }
     const code = error instanceof AssistantError ? error.code : "UNKNOWN";
@@ -417,7 +459,7 @@ export class Relay implements InboundSink {
     } catch (deliveryError) {
       log.error({ err: deliveryError }, "could not post the apology either");
     }
-    await this.pending.answered(items, leader.key);
+    await this.finish(items, leader.key);
     return { retry: false };
   }
 

@@ -107,6 +107,38 @@ describe.each(stores)("the $name store", ({ url, persistent }) => {
     expect(await queue.load()).toEqual([]);
   });
 
+  it("loses nothing when two processes accept messages at once, and a third finds them all", async () => {
+    const namespace = `two-${Math.random()}`;
+    const scope = (s: BridgeStore): BridgeStore => ({
+      ...s,
+      namespace: (n) => s.namespace(`${namespace}-${n}`),
+    });
+    const other = persistent ? await createStore(url()) : store;
+    try {
+      const a = new PendingQueue(scope(store), 60_000);
+      const b = new PendingQueue(scope(other), 60_000);
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => [a.add(message(`a${i}`), i), b.add(message(`b${i}`), i)]).flat(),
+      );
+      const loaded = await new PendingQueue(scope(store), 60_000).load();
+      expect(loaded).toHaveLength(40);
+      expect(new Set(loaded.map((p) => p.message.messageId)).size).toBe(40);
+    } finally {
+      if (other !== store) await other.close();
+    }
+  });
+
+  it("finds a message accepted while the backlog was being loaded", async () => {
+    const namespace = `race-${Math.random()}`;
+    const scoped: BridgeStore = { ...store, namespace: (n) => store.namespace(`${namespace}-${n}`) };
+    const queue = new PendingQueue(scoped, 60_000);
+    await Promise.all([queue.load(), queue.add(message("during-load"), 1)]);
+    await queue.add(message("after-load"), 2);
+    await queue.load();
+    const next = await new PendingQueue(scoped, 60_000).load();
+    expect(next.map((p) => p.message.messageId)).toEqual(["during-load", "after-load"]);
+  });
+
   it.runIf(persistent)("keeps pending messages and sessions across a reopen", async () => {
     const namespace = `reopen-${Math.random()}`;
     const scope = (s: BridgeStore): BridgeStore => ({
