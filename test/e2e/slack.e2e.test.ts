@@ -63,6 +63,19 @@ describe.each<Mode>(["socket", "http"])("Slack through the bridge (%s mode)", (m
     expect(third.sent.threadTs).toBe(other.ts);
   });
 
+  it("resets a channel thread's session when told `@bot /reset` in that thread", async () => {
+    const b = await start(mode);
+    const { ts } = await b.slack.userSays(b.user, b.channel, `${b.slack.mention()} remember 7`);
+    const first = await answerTo(b.slack, "remember 7");
+    await b.slack.userSays(b.user, b.channel, `${b.slack.mention()} /reset`, { threadTs: ts });
+    const confirmation = await shown(b.slack, (m) => m.text.includes("new conversation"));
+    expect(confirmation).toMatchObject({ channel: b.channel.id, threadTs: ts });
+    await b.slack.userSays(b.user, b.channel, "what was the number?", { threadTs: ts });
+    const after = await answerTo(b.slack, "what was the number?");
+    expect(after.turn).toBe(1);
+    expect(after.sessionId).not.toBe(first.sessionId);
+  });
+
   it("answers a DM in the DM and keeps its context", async () => {
     const b = await start(mode);
     await b.slack.userSays(b.user, b.dm, "hello bridge");
