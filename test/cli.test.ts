@@ -70,6 +70,22 @@ describe("the mygpt-bridge command", () => {
     expect(r.stderr).toContain("@BotFather");
   });
 
+  it("with nothing configured, names every missing variable at once: the assistant's and the platforms'", async () => {
+    const r = await run(["start"], {}, cwd);
+    expect(r.code).toBe(1);
+    for (const v of [
+      "MYGPT_API_KEY",
+      "MYGPT_BOT_ID",
+      "TELEGRAM_BOT_TOKEN",
+      "SLACK_BOT_TOKEN",
+      "DISCORD_BOT_TOKEN",
+    ]) {
+      expect(r.stderr).toContain(v);
+    }
+    expect(r.stderr).toContain("Settings → API");
+    expect(r.stderr).toContain("@BotFather");
+  });
+
   it("names the variable and the fix when the configuration is wrong, without echoing secrets", async () => {
     const r = await run(
       ["start"],

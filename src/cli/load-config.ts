@@ -1,10 +1,10 @@
 // Loads config for a CLI command, printing configuration problems the way an operator can act on.
-import { type BridgeConfig, loadConfig } from "../config/load.js";
+import { type BridgeConfig, type LoadOptions, loadConfig } from "../config/load.js";
 import { ConfigError } from "../errors.js";
 
-export function loadConfigOrExplain(): BridgeConfig | undefined {
+export function loadConfigOrExplain(options: LoadOptions = {}): BridgeConfig | undefined {
   try {
-    return loadConfig();
+    return loadConfig(options);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -1,25 +1,11 @@
 // `mygpt-bridge start`: runs every configured platform until SIGINT/SIGTERM, then drains and exits 0.
 import { Bridge } from "../bridge.js";
-import { enabledPlatforms, WHERE_TO_GET } from "../config/load.js";
 import { createPlatformAdapters } from "../platforms.js";
 import { loadConfigOrExplain } from "./load-config.js";
 
 export async function runStart(): Promise<number> {
-  const config = loadConfigOrExplain();
+  const config = loadConfigOrExplain({ requirePlatform: true });
   if (!config) return 1;
-  if (enabledPlatforms(config).length === 0) {
-    process.stderr.write(
-      [
-        "No chat platform is configured, so there is nothing to bridge. Set at least one of:",
-        `  TELEGRAM_BOT_TOKEN  ${WHERE_TO_GET.TELEGRAM_BOT_TOKEN}`,
-        `  SLACK_BOT_TOKEN     ${WHERE_TO_GET.SLACK_BOT_TOKEN}`,
-        `  DISCORD_BOT_TOKEN   ${WHERE_TO_GET.DISCORD_BOT_TOKEN}`,
-        "To try the assistant without a platform, run `npx mygpt-bridge chat`.",
-        "",
-      ].join("\n"),
-    );
-    return 1;
-  }
   const bridge = await Bridge.create({ config, makeAdapters: createPlatformAdapters });
   // Listen for signals before starting: a platform may take long to connect, and a stop must still
   // be graceful then.

@@ -71,6 +71,8 @@ export interface LoadOptions {
   cwd?: string;
   /** Read a .env file from cwd (default true). */
   dotenv?: boolean;
+  /** At least one chat platform must be configured (`start`; `chat` and `doctor` need none). */
+  requirePlatform?: boolean;
 }
 
 export function loadConfig(options: LoadOptions = {}): BridgeConfig {
@@ -195,6 +197,19 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     });
   }
 
+  if (options.requirePlatform && !telegram && !slack && !discord) {
+    problems.push({
+      variable: "TELEGRAM_BOT_TOKEN / SLACK_BOT_TOKEN / DISCORD_BOT_TOKEN",
+      problem: "no chat platform is configured, so there is nothing to bridge",
+      fix: [
+        "set at least one:",
+        `    TELEGRAM_BOT_TOKEN: ${WHERE_TO_GET.TELEGRAM_BOT_TOKEN};`,
+        `    SLACK_BOT_TOKEN: ${WHERE_TO_GET.SLACK_BOT_TOKEN};`,
+        `    DISCORD_BOT_TOKEN: ${WHERE_TO_GET.DISCORD_BOT_TOKEN}.`,
+        "    To try the assistant without a platform, run `npx mygpt-bridge chat`",
+      ].join("\n"),
+    });
+  }
   if (problems.length > 0) throw configError(problems);
 
   const secrets = [
@@ -234,15 +249,6 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     configFile: configFile ? resolve(cwd, configFile) : undefined,
     secrets: [...new Set(secrets)],
   };
-}
-
-/** The platforms whose credentials are configured. */
-export function enabledPlatforms(config: BridgeConfig): Platform[] {
-  const platforms: Platform[] = [];
-  if (config.telegram) platforms.push("telegram");
-  if (config.slack) platforms.push("slack");
-  if (config.discord) platforms.push("discord");
-  return platforms;
 }
 
 function readDotenv(cwd: string): NodeJS.ProcessEnv {
