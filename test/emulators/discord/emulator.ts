@@ -2,10 +2,12 @@
 // guild with one text channel, a human user and another bot. Tests act as users through the
 // user-side helpers (userSays, userSaysInDm, userRunsCommand, ...) and watch what the bot did
 // through events: "botMessage", "typing", "threadCreated", "commandsRegistered", "rateLimited".
+
 import { EventEmitter } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
+import { waitForEvent } from "../../support/events.js";
 import { Gateway, MESSAGE_CONTENT_INTENT } from "./gateway.js";
 import {
   ChannelKind,
@@ -506,18 +508,6 @@ export class DiscordEmulator extends EventEmitter {
   private nextOf<T>(event: string, seen: T[], predicate: (x: T) => boolean, timeoutMs: number): Promise<T> {
     const already = seen.find(predicate);
     if (already !== undefined) return Promise.resolve(already);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.off(event, listener);
-        reject(new Error(`emulator saw no matching "${event}" within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const listener = (value: T) => {
-        if (!predicate(value)) return;
-        clearTimeout(timer);
-        this.off(event, listener);
-        resolve(value);
-      };
-      this.on(event, listener);
-    });
+    return waitForEvent<T>(this, event, predicate, timeoutMs);
   }
 }
