@@ -63,3 +63,28 @@ export class DeliveryError extends BridgeError {
     this.code = retryable ? "DELIVERY_RETRYABLE" : "DELIVERY_REJECTED";
   }
 }
+
+export type StoreErrorCode =
+  /** The store cannot be reached (Redis down, connection closed, the store was closed). */
+  | "STORE_UNAVAILABLE"
+  /** A call took longer than the store's operation timeout. */
+  | "STORE_TIMEOUT"
+  /** Another process holds the SQLite write lock for longer than the timeout. */
+  | "STORE_BUSY"
+  /** Anything else the driver reported (disk full, corrupt file, a script error). */
+  | "STORE_FAILED";
+
+/** A store call that did not do what it says. Never swallowed: the caller refuses, retries or reports. */
+export class StoreError extends BridgeError {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+  /** Every store failure may pass (a lock released, a server back); none is the caller's fault. */
+  get retryable(): boolean {
+    return true;
+  }
+}

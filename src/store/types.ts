@@ -1,0 +1,79 @@
+// The store layer's one interface, implemented by memory://, sqlite:// and redis://. Everything the
+// bridge keeps (sessions, the message queue, dedup claims, contact sync, webhook events, budgets,
+// Slack installations) goes through it. Every call either does what it says or throws a StoreError:
+// nothing here returns "undefined" or "false" for a failure.
+
+export type StoreKind = "memory" | "sqlite" | "redis";
+
+/** A message, contact or webhook event waiting in a durable queue. */
+export interface QueueItem<T = unknown> {
+  /** Unique within the store; stable across restarts. */
+  id: string;
+  queue: string;
+  /** Items of one group (a conversation) come back in the order appended. */
+  group: string;
+  /** Grows with every append to the store, across processes. */
+  seq: number;
+  payload: T;
+  /** The process holding the item, while its lease lives. */
+  owner?: string;
+}
+
+/**
+ * One write of an atomic batch. A batch either applies every op or none: when a `claim` finds its
+ * key already taken, nothing in the batch is written and `applied` is false.
+ */
+export type WriteOp =
+  | { op: "set"; key: string; value: unknown; ttlMs?: number }
+  | { op: "delete"; key: string }
+  /** Takes `key` only if nobody holds it (a dedup claim); fails the whole batch otherwise. */
+  | { op: "claim"; key: string; value?: unknown; ttlMs?: number }
+  /** Appends to a queue, held by `owner` from the start (so no other process claims it first). */
+  | { op: "append"; queue: string; group: string; payload: unknown; owner: string }
+  /** Replaces an item's payload (e.g. a reply's progress); a no-op for an item already acked. */
+  | { op: "update"; queue: string; id: string; payload: unknown }
+  | { op: "ack"; queue: string; id: string };
+
+export interface BatchResult {
+  applied: boolean;
+  /** One entry per `append` op, in order: the stored items. Empty when not applied. */
+  appended: QueueItem[];
+}
+
+export interface ClaimOptions {
+  /** At most this many items; they come oldest first. */
+  limit?: number;
+}
+
+export interface Store {
+  readonly kind: StoreKind;
+
+  // Key-value, JSON values, optional time to live.
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlMs?: number): Promise<void>;
+  /** True when the key existed. */
+  delete(key: string): Promise<boolean>;
+  /** Atomic claim: true for exactly one of any number of racing callers, across processes. */
+  setIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean>;
+
+  /** Several writes in one transaction (SQLite) or one round trip (Redis, one Lua script). */
+  batch(ops: WriteOp[]): Promise<BatchResult>;
+
+  // Durable queues. Ownership is by process: each process keeps one lease alive with `renewLease`;
+  // items whose owner's lease has expired (a crash) or was released (a graceful stop) can be claimed.
+  /** Keeps `owner`'s lease alive for `leaseMs` more; every item it holds stays its own. */
+  renewLease(owner: string, leaseMs: number): Promise<void>;
+  /** Ends `owner`'s lease at once: its items can be claimed by the next claimant. */
+  releaseLease(owner: string): Promise<void>;
+  /**
+   * Takes items of `queue` that no live lease holds (oldest first) and makes them `owner`'s.
+   * Items appended by `owner` itself are returned only when its own lease had lapsed.
+   */
+  claim<T>(queue: string, owner: string, options?: ClaimOptions): Promise<QueueItem<T>[]>;
+  /** Items in the queue, held or not. */
+  queueSize(queue: string): Promise<number>;
+
+  /** Resolves when the store answers; throws a StoreError when it does not (for /readyz, doctor). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
