@@ -28,8 +28,11 @@ export type WriteOp =
   | { op: "delete"; key: string }
   /** Takes `key` only if nobody holds it (a dedup claim); fails the whole batch otherwise. */
   | { op: "claim"; key: string; value?: unknown; ttlMs?: number }
-  /** Appends to a queue, held by `owner` from the start (so no other process claims it first). */
-  | { op: "append"; queue: string; group: string; payload: unknown; owner: string }
+  /**
+   * Appends to a queue, held by `owner` from the start (so no other process claims it first), or
+   * unowned (claimable by anyone, the appending process included) when `owner` is absent.
+   */
+  | { op: "append"; queue: string; group: string; payload: unknown; owner?: string }
   /** Replaces an item's payload (e.g. a reply's progress); a no-op for an item already acked. */
   | { op: "update"; queue: string; id: string; payload: unknown }
   | { op: "ack"; queue: string; id: string };
@@ -66,10 +69,13 @@ export interface Store {
   /** Ends `owner`'s lease at once: its items can be claimed by the next claimant. */
   releaseLease(owner: string): Promise<void>;
   /**
-   * Takes items of `queue` that no live lease holds (oldest first) and makes them `owner`'s.
-   * Items appended by `owner` itself are returned only when its own lease had lapsed.
+   * Takes items of `queue` that no live lease holds (oldest first) and makes them `owner`'s: unowned
+   * items, and items whose owner's lease expired or was released. Items held by `owner` itself
+   * under a live lease are not returned again.
    */
   claim<T>(queue: string, owner: string, options?: ClaimOptions): Promise<QueueItem<T>[]>;
+  /** Owners whose lease is alive now (so a process can tell which of its host's peers have died). */
+  listLeases(): Promise<string[]>;
   /** Items in the queue, held or not. */
   queueSize(queue: string): Promise<number>;
 
