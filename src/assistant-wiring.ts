@@ -6,12 +6,12 @@ import type { AssistantApi } from "./assistant/types.js";
 import type { AssistantWiring } from "./bridge.js";
 import { BudgetRegistry } from "./budget/index.js";
 import type { BridgeConfig } from "./config/load.js";
-import type { BridgeStore } from "./store/create-store.js";
+import type { Store } from "./store/types.js";
 
 export async function createAssistantWiring(
   config: BridgeConfig,
   logger: Logger,
-  store: BridgeStore,
+  store: Store,
 ): Promise<AssistantWiring> {
   const budgets = new BudgetRegistry({
     store,

@@ -7,11 +7,15 @@ import type { AssistantApi } from "./assistant/types.js";
 import type { CallBudget } from "./budget/types.js";
 import type { BridgeConfig } from "./config/load.js";
 import { ContactSync } from "./contacts/contact-sync.js";
+import { DEFAULTS } from "./defaults.js";
 import { BridgeMetrics } from "./http/metrics.js";
 import { createHttpApp, listen, type ReadinessReport, type RunningServer } from "./http/server.js";
 import { createLogger } from "./logger.js";
 import { Relay, type RelayObserver, type Route } from "./relay/relay.js";
-import { type BridgeStore, createStore } from "./store/create-store.js";
+import { StoreHealth } from "./store/health.js";
+import { openStore } from "./store/open-store.js";
+import { ProcessLease } from "./store/process-lease.js";
+import type { Store } from "./store/types.js";
 import { WebhookReceiver } from "./webhooks/receiver.js";
 
 /** How the bridge gets an assistant client and budgets; the real ones by default. */
@@ -27,10 +31,10 @@ export interface BridgeOptions {
   logger?: Logger;
   /** The adapters to run; by default those whose credentials are configured. */
   adapters?: PlatformAdapter[];
-  store?: BridgeStore;
+  store?: Store;
   /** Replaces how adapters are made from config (the CLI passes the platform factories). */
-  makeAdapters?: (config: BridgeConfig, logger: Logger, store: BridgeStore) => Promise<PlatformAdapter[]>;
-  makeWiring?: (config: BridgeConfig, logger: Logger, store: BridgeStore) => Promise<AssistantWiring>;
+  makeAdapters?: (config: BridgeConfig, logger: Logger, store: Store) => Promise<PlatformAdapter[]>;
+  makeWiring?: (config: BridgeConfig, logger: Logger, store: Store) => Promise<AssistantWiring>;
 }
 
 export class Bridge {
@@ -40,7 +44,7 @@ export class Bridge {
   private constructor(
     readonly config: BridgeConfig,
     readonly logger: Logger,
-    readonly store: BridgeStore,
+    readonly store: Store,
     readonly adapters: PlatformAdapter[],
     readonly relay: Relay,
     readonly metrics: BridgeMetrics,
@@ -53,13 +57,18 @@ export class Bridge {
   static async create(options: BridgeOptions): Promise<Bridge> {
     const { config } = options;
     const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: config.secrets });
-    const store = options.store ?? (await createStore(config.storeUrl));
+    const store =
+      options.store ?? (await openStore(config.storeUrl, { logger: logger.child({ part: "store" }) }));
+    const health = new StoreHealth(store, logger.child({ part: "store" }));
+    const lease = new ProcessLease(store, health);
     const wiring = await (options.makeWiring ?? defaultWiring)(config, logger, store);
     const adapters = options.adapters ?? (await options.makeAdapters?.(config, logger, store)) ?? [];
     const metrics = new BridgeMetrics(() => wiring.snapshots());
     const route = (conversation: ConversationRef) => routeFor(config, conversation);
     const contacts = new ContactSync({
       store,
+      lease,
+      health,
       logger: logger.child({ part: "contacts" }),
       assistantFor: (apiKey) => wiring.assistantFor(apiKey),
       dataBudgetFor: (apiKey) => wiring.budgetFor(apiKey, "data"),
@@ -75,6 +84,8 @@ export class Bridge {
     });
     const relay = new Relay({
       store,
+      lease,
+      health,
       adapters,
       logger,
       route,
@@ -97,6 +108,8 @@ export class Bridge {
       ? new WebhookReceiver({
           secret: config.assistant.webhookSecret,
           store,
+          lease,
+          health,
           relay,
           logger: logger.child({ part: "webhooks" }),
           handoffWindowMs: config.handoff.windowMinutes * 60_000,
@@ -117,6 +130,7 @@ export class Bridge {
       this.server = await listen(this.app, this.config.http.port, this.config.http.host);
     await this.relay.start();
     this.contacts.start();
+    this.webhooks?.start();
     this.started = true;
     if (this.server) this.logger.info({ url: this.server.url }, "bridge is running");
     // Platforms connect side by side: one that is unreachable (its SDK keeps retrying) must not hold
@@ -159,12 +173,10 @@ export class Bridge {
 
   async readiness(): Promise<ReadinessReport> {
     const checks: ReadinessReport["checks"] = {};
-    try {
-      await this.store.ping();
-      checks.store = { ok: true };
-    } catch (error) {
-      checks.store = { ok: false, detail: `store unreachable: ${(error as Error).message}` };
-    }
+    const store = await this.relay.health.check(DEFAULTS.readinessStoreCheckMs);
+    checks.store = store.ok
+      ? { ok: true }
+      : { ok: false, detail: `${this.store.kind} store not answering (${store.code})` };
     for (const adapter of this.adapters) {
       const ok = this.started && adapter.isReady();
       checks[adapter.platform] = ok ? { ok } : { ok, detail: "not connected" };
@@ -198,11 +210,7 @@ export function routeFor(config: BridgeConfig, conversation: ConversationRef): R
   return { botId: config.assistant.botId ?? "", apiKey: config.assistant.apiKey ?? "" };
 }
 
-async function defaultWiring(
-  config: BridgeConfig,
-  logger: Logger,
-  store: BridgeStore,
-): Promise<AssistantWiring> {
+async function defaultWiring(config: BridgeConfig, logger: Logger, store: Store): Promise<AssistantWiring> {
   const { createAssistantWiring } = await import("./assistant-wiring.js");
   return createAssistantWiring(config, logger, store);
 }

@@ -38,8 +38,13 @@ export const DEFAULTS = {
   chatConcurrency: 8,
   /** Tell the user when their expected wait exceeds this. */
   longWaitNoticeMs: 20_000,
-  /** How long a crashed bridge process keeps its hold on the stored backlog before another takes over. */
-  backlogLeaseMs: 30_000,
+  /**
+   * How long a crashed bridge process keeps what it held in the store before another process takes
+   * it over (one that died on the same host is noticed at once).
+   */
+  processLeaseMs: 30_000,
+  /** /readyz waits this long for the store before calling it unreachable (it must answer within 1 s). */
+  readinessStoreCheckMs: 700,
   /** Posting a reply chunk: bounded retries for transport failures. */
   deliveryMaxAttempts: 5,
   deliveryBackoffBaseMs: 250,

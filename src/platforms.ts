@@ -4,12 +4,12 @@
 import type { Logger } from "pino";
 import type { PlatformAdapter } from "./adapter.js";
 import type { BridgeConfig } from "./config/load.js";
-import type { BridgeStore } from "./store/create-store.js";
+import type { Store } from "./store/types.js";
 
 export async function createPlatformAdapters(
   config: BridgeConfig,
   logger: Logger,
-  store: BridgeStore,
+  store: Store,
 ): Promise<PlatformAdapter[]> {
   const adapters: PlatformAdapter[] = [];
   if (config.telegram) {

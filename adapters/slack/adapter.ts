@@ -16,6 +16,7 @@
 import { App, type AuthorizeResult, ExpressReceiver, SocketModeReceiver, type webApi } from "@slack/bolt";
 import { InstallProvider } from "@slack/oauth";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import Keyv from "keyv";
 import type { Logger } from "pino";
 import type {
   AuthorRef,
@@ -32,7 +33,8 @@ import type {
 } from "../../src/adapter.js";
 import { DEFAULTS } from "../../src/defaults.js";
 import { ConfigError } from "../../src/errors.js";
-import type { BridgeStore } from "../../src/store/create-store.js";
+import { StoreKeyvAdapter } from "../../src/store/keyv-adapter.js";
+import type { Store } from "../../src/store/types.js";
 import { slackErrorCode, toDeliveryError } from "./errors.js";
 import { classifySlackEvent, type SlackMessageEvent } from "./inbound.js";
 import { KeyvInstallationStore } from "./installations.js";
@@ -46,7 +48,7 @@ export interface SlackOAuthOptions {
   clientId: string;
   clientSecret: string;
   stateSecret: string;
-  store: BridgeStore;
+  store: Store;
   /** The public URL of /slack/oauth_redirect; Slack uses the app's configured one when absent. */
   redirectUri?: string;
 }
@@ -136,7 +138,12 @@ export class SlackAdapter implements PlatformAdapter {
     });
 
     if (options.oauth) {
-      this.installations = new KeyvInstallationStore(options.oauth.store.namespace("slack-installations"));
+      this.installations = new KeyvInstallationStore(
+        new Keyv({
+          store: new StoreKeyvAdapter(options.oauth.store, "slack-installation"),
+          throwOnErrors: true,
+        }),
+      );
       this.installer = new InstallProvider({
         clientId: options.oauth.clientId,
         clientSecret: options.oauth.clientSecret,

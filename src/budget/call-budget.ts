@@ -9,10 +9,9 @@ import { abortableSleep } from "../assistant/retry.js";
 import type { RateLimitInfo } from "../assistant/types.js";
 import { DEFAULTS } from "../defaults.js";
 import { silentLogger } from "../logger.js";
-import type { BridgeStore } from "../store/create-store.js";
+import type { Store } from "../store/types.js";
 import { budgetId } from "./key-hash.js";
-import { type SlotLedger, StoredLedger } from "./ledger.js";
-import { RedisLedger } from "./redis-ledger.js";
+import { LocalLedger, SharedLedger, type SlotLedger } from "./ledger.js";
 import type { BudgetSnapshot, CallBudget, RateSpec } from "./types.js";
 import { WindowLog } from "./window-log.js";
 
@@ -20,7 +19,7 @@ export interface CallBudgetOptions {
   rate: RateSpec;
   /** Names the budget (e.g. kind + API key); only its SHA-256 digest is stored or logged. */
   key: string;
-  store?: BridgeStore;
+  store?: Store;
   concurrency?: number;
   now?: () => number;
   logger?: Logger;
@@ -50,10 +49,7 @@ export class SlidingWindowBudget implements CallBudget {
     this.queue = new PQueue({ concurrency: options.concurrency ?? DEFAULTS.chatConcurrency });
     const margin = options.safetyMarginMs ?? Math.min(1_000, Math.max(10, Math.round(rate.windowMs * 0.01)));
     const log = new WindowLog(rate.limit, rate.windowMs + margin);
-    this.ledger =
-      store?.kind === "redis" && store.redisUrl
-        ? new RedisLedger(log, this.id, store.redisUrl, this.logger)
-        : new StoredLedger(log, this.id, this.logger, store?.namespace<number[]>("budget"));
+    this.ledger = store ? new SharedLedger(log, this.id, store) : new LocalLedger(log);
   }
 
   schedule<T>(fn: () => Promise<T>, options: { priority?: number } = {}): Promise<T> {
@@ -128,14 +124,12 @@ export class SlidingWindowBudget implements CallBudget {
     return this.ledger.log.projectedStart(now, Math.max(0, queuedAhead), this.pausedUntilMs) - now;
   }
 
-  /** Reads the saved window log now rather than at the first call. */
+  /** Reads the stored window now (what earlier runs and other processes spent). */
   async load(): Promise<void> {
-    if (this.ledger instanceof StoredLedger) await this.ledger.load();
+    await this.ledger.load?.();
   }
 
-  async close(): Promise<void> {
-    await this.ledger.close();
-  }
+  async close(): Promise<void> {}
 
   private finish(finished: (at: number) => Promise<void>): void {
     finished(this.now()).catch((error: unknown) =>

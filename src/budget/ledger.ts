@@ -1,8 +1,8 @@
-// Where a budget's window log lives. The default keeps it in-process and writes it to the store
-// after every reservation (read back at start), so a restart does not spend a window twice.
-// redis-ledger.ts makes the reservation itself atomic across processes on Redis.
-import type Keyv from "keyv";
-import type { Logger } from "pino";
+// Where a budget's window log lives. With a store, every slot is taken in the store itself, in one
+// atomic step, so all processes on one store share one budget and a restart does not spend a
+// window twice. Without one (unit tests, tools), the log is this process's alone.
+import { randomUUID } from "node:crypto";
+import type { Store } from "../store/types.js";
 import type { WindowLog } from "./window-log.js";
 
 /** `finished` moves the call's entry to when it completed (ms since epoch, this process's clock). */
@@ -15,71 +15,60 @@ export interface SlotLedger {
   readonly log: WindowLog;
   /** Takes a slot at `now` if the rolling window has one; otherwise says how long until one frees. */
   tryTake(now: number): Promise<TakeResult>;
-  close(): Promise<void>;
+  /** Reads what other processes (or this one before a restart) spent, for snapshots and estimates. */
+  load?(): Promise<void>;
 }
 
-export class StoredLedger implements SlotLedger {
-  private loaded?: Promise<void>;
-  private writing: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly log: WindowLog,
-    private readonly id: string,
-    private readonly logger: Logger,
-    private readonly keyv?: Keyv<number[]>,
-  ) {}
+export class LocalLedger implements SlotLedger {
+  constructor(readonly log: WindowLog) {}
 
   async tryTake(now: number): Promise<TakeResult> {
-    await this.load();
     const freeAt = this.log.nextFreeAt(now);
     if (freeAt > now) return { taken: false, waitMs: freeAt - now };
     this.log.add(now);
-    await this.persist(now);
+    return {
+      taken: true,
+      finished: async (at) => this.log.move(now, at),
+    };
+  }
+}
+
+export class SharedLedger implements SlotLedger {
+  private readonly key: string;
+  private readonly prefix = randomUUID().slice(0, 8);
+  private sequence = 0;
+
+  constructor(
+    readonly log: WindowLog,
+    id: string,
+    private readonly store: Store,
+  ) {
+    this.key = `budget:${id}`;
+  }
+
+  private loaded?: Promise<void>;
+
+  load(): Promise<void> {
+    this.loaded ??= this.store.listSlots(this.key, this.log.spanMs).then((times) => this.log.merge(times));
+    // A failed read is tried again next time (the store may be back).
+    this.loaded.catch(() => {
+      this.loaded = undefined;
+    });
+    return this.loaded;
+  }
+
+  async tryTake(now: number): Promise<TakeResult> {
+    await this.load();
+    const member = `${this.prefix}:${++this.sequence}`;
+    const result = await this.store.takeSlot(this.key, this.log.spanMs, this.log.limit, member);
+    if (!result.taken) return { taken: false, waitMs: result.waitMs };
+    this.log.add(now);
     return {
       taken: true,
       finished: async (at) => {
         this.log.move(now, at);
-        await this.persist(at);
+        await this.store.finishSlot(this.key, this.log.spanMs, member);
       },
     };
-  }
-
-  /** Reads the persisted log once; a store that cannot be read starts from an empty log. */
-  load(): Promise<void> {
-    this.loaded ??= (async () => {
-      try {
-        const saved = await this.keyv?.get(this.id);
-        if (Array.isArray(saved)) this.log.merge(saved.filter((t) => typeof t === "number"));
-      } catch (error) {
-        this.logger.warn(
-          { budget: this.id, err: error },
-          "could not read the saved call budget; starting empty",
-        );
-      }
-    })();
-    return this.loaded;
-  }
-
-  /** Waits for the last write, so the saved log is complete before the store closes. */
-  async close(): Promise<void> {
-    await this.writing;
-  }
-
-  /**
-   * Writes go one after another and each saves the log as it is when the write starts, so an older
-   * copy can never land after a newer one. A write that fails only costs restart safety, so the
-   * call goes ahead and the failure is logged.
-   */
-  private persist(now: number): Promise<void> {
-    const keyv = this.keyv;
-    if (!keyv) return Promise.resolve();
-    this.writing = this.writing.then(async () => {
-      try {
-        await keyv.set(this.id, this.log.entries(now), this.log.spanMs);
-      } catch (error) {
-        this.logger.warn({ budget: this.id, err: error }, "could not save the call budget");
-      }
-    });
-    return this.writing;
   }
 }

@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import type { ApiArea, AssistantClientOptions } from "../assistant/client.js";
 import { DEFAULTS } from "../defaults.js";
-import type { BridgeStore } from "../store/create-store.js";
+import type { Store } from "../store/types.js";
 import { createCallBudget, type SlidingWindowBudget } from "./call-budget.js";
 import { parseRate } from "./parse-rate.js";
 import type { BudgetSnapshot, RateSpec } from "./types.js";
@@ -12,7 +12,7 @@ import type { BudgetSnapshot, RateSpec } from "./types.js";
 export type BudgetKind = ApiArea;
 
 export interface BudgetRegistryOptions {
-  store?: BridgeStore;
+  store?: Store;
   /** Default 100/60s (MYGPT_CHAT_RATE). */
   chatRate?: RateSpec;
   /** Default 1000/3600s (MYGPT_DATA_RATE). */

@@ -10,7 +10,7 @@ import { AssistantError } from "../errors.js";
 import { listen } from "../http/server.js";
 import { silentLogger } from "../logger.js";
 import { createPlatformAdapters } from "../platforms.js";
-import { createStore } from "../store/create-store.js";
+import { openStore } from "../store/open-store.js";
 import { loadConfigOrExplain } from "./load-config.js";
 
 export async function runDoctor(): Promise<number> {
@@ -34,9 +34,9 @@ export async function doctorChecks(config: BridgeConfig): Promise<DoctorCheck[]>
   ];
   const logger = silentLogger();
 
-  let store: Awaited<ReturnType<typeof createStore>> | undefined;
+  let store: Awaited<ReturnType<typeof openStore>> | undefined;
   try {
-    store = await createStore(config.storeUrl);
+    store = await openStore(config.storeUrl);
     await store.ping();
     checks.push({ name: "store", ok: true, detail: `${store.kind} store answers` });
   } catch (error) {
@@ -48,7 +48,7 @@ export async function doctorChecks(config: BridgeConfig): Promise<DoctorCheck[]>
     });
   }
 
-  const memory = await createStore("memory://");
+  const memory = await openStore("memory://");
   const wiring = await createAssistantWiring(config, logger, memory);
   const pairs = new Map<string, { botId: string; apiKey: string }>();
   if (config.assistant.botId && config.assistant.apiKey) {

@@ -1,19 +1,25 @@
 // Keeps a CRM contact for everyone who talks to the bot. Users are noted as messages arrive and
 // synced in the background through the data budget: never in the chat path, new users before
-// refreshes, one call at a time, with the backlog kept in the store (not in memory) so a burst of
-// thousands of new users spreads over hours without a single 429 and without growing the heap.
+// refreshes, one call at a time, with the backlog kept in the store's durable queues (not in
+// memory) so a burst of thousands of new users spreads over hours without a single 429 and without
+// growing the heap. A user taken from the queue stays there until synced; a process that dies
+// mid-sync leaves it to the next. No API key is stored: the route is worked out again at sync time.
 import { createHash } from "node:crypto";
-import type Keyv from "keyv";
 import type { Logger } from "pino";
 import type { InboundMessage, Platform, PlatformAdapter, UserProfile } from "../adapter.js";
 import type { AssistantApi, ContactInput } from "../assistant/types.js";
 import type { CallBudget } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";
-import { AssistantError } from "../errors.js";
-import type { BridgeStore } from "../store/create-store.js";
+import { AssistantError, StoreError } from "../errors.js";
+import { StoreHealth } from "../store/health.js";
+import { ProcessLease } from "../store/process-lease.js";
+import type { QueueItem, Store } from "../store/types.js";
 
 export interface ContactSyncOptions {
-  store: BridgeStore;
+  store: Store;
+  /** This process's lease on the store (the relay's); one is made if absent. */
+  lease?: ProcessLease;
+  health?: StoreHealth;
   logger: Logger;
   assistantFor(apiKey: string): AssistantApi;
   dataBudgetFor(apiKey: string): CallBudget;
@@ -38,9 +44,9 @@ interface ContactRecord {
   checkedAt?: number;
 }
 
+/** A user waiting to be synced: the message they wrote, without its text (the profile comes from it). */
 interface PendingUser {
   externalId: string;
-  apiKey: string;
   message: InboundMessage;
   attempts: number;
 }
@@ -50,6 +56,9 @@ type Lane = "new" | "refresh";
 /** A sync that was still waiting for budget when the bridge stopped. */
 class LeftForRestart extends Error {}
 const LANES: Lane[] = ["new", "refresh"];
+const queueOf = (lane: Lane) => `contacts-${lane}`;
+const recordKey = (externalId: string) => `contact:${externalId}`;
+const queuedKey = (externalId: string) => `contact-queued:${externalId}`;
 
 export function externalIdFor(message: InboundMessage): string {
   const { platform, workspaceId } = message.conversation;
@@ -59,8 +68,11 @@ export function externalIdFor(message: InboundMessage): string {
 }
 
 export class ContactSync {
-  private readonly records: Keyv<ContactRecord>;
-  private readonly queue: Keyv<unknown>;
+  private readonly store: Store;
+  private readonly lease: ProcessLease;
+  private readonly health: StoreHealth;
+  /** Whether the lease is this sync's own (run alone) rather than the relay's. */
+  private readonly ownLease: boolean;
   private readonly adapters = new Map<Platform, PlatformAdapter>();
   private readonly recentlyNoted = new Map<string, number>();
   private readonly writes = new Set<Promise<void>>();
@@ -70,11 +82,12 @@ export class ContactSync {
   private stopped: Promise<void> = Promise.resolve();
   private draining?: Promise<void>;
   private wake?: () => void;
-  private cursors?: Promise<Record<Lane, { head: number; tail: number }>>;
 
   constructor(private readonly options: ContactSyncOptions) {
-    this.records = options.store.namespace<ContactRecord>("contacts");
-    this.queue = options.store.namespace("contact-queue");
+    this.store = options.store;
+    this.health = options.health ?? new StoreHealth(options.store, options.logger);
+    this.lease = options.lease ?? new ProcessLease(options.store, this.health);
+    this.ownLease = options.lease === undefined;
     for (const a of options.adapters) this.adapters.set(a.platform, a);
     this.now = options.now ?? Date.now;
   }
@@ -85,7 +98,7 @@ export class ContactSync {
     this.stopped = new Promise((resolve) => {
       this.signalStop = resolve;
     });
-    this.draining = this.drain();
+    this.draining = (this.ownLease ? this.lease.start() : Promise.resolve()).then(() => this.drain());
   }
 
   /** Stops; a sync still waiting for budget goes back to the stored queue for the next start. */
@@ -95,6 +108,7 @@ export class ContactSync {
     this.signalStop();
     this.wake?.();
     await this.draining;
+    if (this.ownLease) await this.lease.stop();
   }
 
   /** Notes that a user wrote; returns at once. The sync happens later, in the background. */
@@ -108,7 +122,11 @@ export class ContactSync {
     this.recentlyNoted.set(externalId, this.now());
     if (this.recentlyNoted.size > 10_000) this.recentlyNoted.delete(this.recentlyNoted.keys().next().value!);
     const write = this.enqueue(externalId, message)
-      .catch((error) => this.options.logger.warn({ err: error }, "could not note a user for contact sync"))
+      .catch((error) => {
+        // Noted again with the user's next message.
+        this.recentlyNoted.delete(externalId);
+        this.options.logger.warn({ err: error }, "could not note a user for contact sync");
+      })
       .finally(() => this.writes.delete(write));
     this.writes.add(write);
   }
@@ -120,86 +138,107 @@ export class ContactSync {
 
   /** Users waiting to be synced, per lane. */
   async backlog(): Promise<Record<Lane, number>> {
-    const cursors = await this.loadCursors();
-    return { new: cursors.new.tail - cursors.new.head, refresh: cursors.refresh.tail - cursors.refresh.head };
+    return {
+      new: await this.store.queueSize(queueOf("new")),
+      refresh: await this.store.queueSize(queueOf("refresh")),
+    };
   }
 
   private async enqueue(externalId: string, message: InboundMessage): Promise<void> {
-    if (await this.queue.get(`queued:${externalId}`)) return;
-    const record = await this.records.get(externalId);
+    const record = await this.store.get<ContactRecord>(recordKey(externalId));
     const lane: Lane = record?.contactId ? "refresh" : "new";
-    const item: PendingUser = { externalId, apiKey: this.options.apiKeyFor(message), message, attempts: 0 };
-    await this.push(lane, item);
+    await this.push(lane, { externalId, message: { ...message, text: "" }, attempts: 0 });
   }
 
-  private async push(lane: Lane, item: PendingUser): Promise<void> {
-    const cursors = await this.loadCursors();
-    const seq = cursors[lane].tail++;
-    await this.queue.set(`${lane}:${seq}`, item);
-    await this.queue.set(`queued:${item.externalId}`, true);
-    await this.queue.set(`cursor:${lane}`, cursors[lane]);
+  /** Queues the user unless already queued (the marker and the item are written together). */
+  private async push(lane: Lane, item: PendingUser, done?: QueueItem<PendingUser>): Promise<void> {
+    const result = await this.store.batch([
+      ...(done ? [{ op: "ack" as const, queue: done.queue, id: done.id }] : []),
+      { op: "claim", key: queuedKey(item.externalId) },
+      { op: "append", queue: queueOf(lane), group: item.externalId, payload: item },
+    ]);
+    // Queued again meanwhile by a newer note: that entry will do.
+    if (!result.applied && done) await this.store.batch([{ op: "ack", queue: done.queue, id: done.id }]);
     this.wake?.();
   }
 
-  private async pop(): Promise<PendingUser | undefined> {
-    const cursors = await this.loadCursors();
+  /** The next user to sync, new users first; it stays in the store (held by this process) until done. */
+  private async next(): Promise<QueueItem<PendingUser> | undefined> {
     for (const lane of LANES) {
-      const c = cursors[lane];
-      while (c.head < c.tail) {
-        const key = `${lane}:${c.head}`;
-        const item = (await this.queue.get(key)) as PendingUser | undefined;
-        c.head++;
-        await this.queue.set(`cursor:${lane}`, c);
-        await this.queue.delete(key);
-        if (item) return item;
-      }
+      const [item] = await this.store.claim<PendingUser>(queueOf(lane), this.lease.owner, {
+        limit: 1,
+      });
+      if (item) return item;
     }
     return undefined;
   }
 
-  /** Reads the lane cursors once; every caller shares the same objects, so pushes never race. */
-  private loadCursors(): Promise<Record<Lane, { head: number; tail: number }>> {
-    this.cursors ??= (async () => {
-      const read = async (lane: Lane) =>
-        ((await this.queue.get(`cursor:${lane}`)) as { head: number; tail: number } | undefined) ?? {
-          head: 0,
-          tail: 0,
-        };
-      return { new: await read("new"), refresh: await read("refresh") };
-    })();
-    return this.cursors;
-  }
-
   private async drain(): Promise<void> {
     while (this.running) {
-      const item = await this.pop();
-      if (!item) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-        });
-        this.wake = undefined;
+      let item: QueueItem<PendingUser> | undefined;
+      try {
+        item = await this.health.watch(this.next());
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        await this.pause(1000);
         continue;
       }
-      await this.queue.delete(`queued:${item.externalId}`);
-      try {
-        await this.sync(item);
-      } catch (error) {
-        if (error instanceof LeftForRestart) {
-          const known = (await this.records.get(item.externalId))?.contactId !== undefined;
-          await this.push(known ? "refresh" : "new", item);
-          return;
-        }
-        this.options.onFailure?.();
-        const attempts = item.attempts + 1;
-        const retry = attempts < (this.options.maxAttempts ?? 5) && isRetryable(error);
+      if (!item) {
+        await this.pause(this.lease.leaseMs / 3);
+        continue;
+      }
+      await this.syncOne(item);
+    }
+  }
+
+  /** Waits until woken (a user was queued, or the sync stops) or `ms` pass (work a dead peer left). */
+  private async pause(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+  }
+
+  private async syncOne(item: QueueItem<PendingUser>): Promise<void> {
+    const user = item.payload;
+    try {
+      // From here a newer note of this user queues them again (their profile may have changed since).
+      await this.store.delete(queuedKey(user.externalId));
+      await this.sync(user);
+      await this.store.batch([{ op: "ack", queue: item.queue, id: item.id }]);
+    } catch (error) {
+      if (error instanceof LeftForRestart || (error instanceof StoreError && !this.running)) return;
+      if (error instanceof StoreError) {
         this.options.logger.warn(
-          { err: error, externalId: item.externalId, attempts, willRetry: retry },
-          "contact sync failed",
+          { code: error.code, externalId: user.externalId },
+          "contact sync waits for the store",
         );
+        await this.pause(1000);
+        return;
+      }
+      this.options.onFailure?.();
+      const attempts = user.attempts + 1;
+      const retry = attempts < (this.options.maxAttempts ?? 5) && isRetryable(error);
+      this.options.logger.warn(
+        { err: error, externalId: user.externalId, attempts, willRetry: retry },
+        "contact sync failed",
+      );
+      try {
         if (retry) {
-          const known = (await this.records.get(item.externalId))?.contactId !== undefined;
-          await this.push(known ? "refresh" : "new", { ...item, attempts });
+          const known = (await this.store.get<ContactRecord>(recordKey(user.externalId)))?.contactId;
+          await this.push(known ? "refresh" : "new", { ...user, attempts }, item);
+        } else {
+          await this.store.batch([{ op: "ack", queue: item.queue, id: item.id }]);
         }
+      } catch (storeError) {
+        this.options.logger.warn(
+          { err: storeError },
+          "could not put a failed contact sync back; the next start retries it",
+        );
       }
     }
   }
@@ -209,15 +248,16 @@ export class ContactSync {
     const profile = (await adapter?.getProfile(item.message)) ?? { userId: item.message.author.id };
     const input = this.contactInput(item.externalId, item.message.conversation.platform, profile);
     const hash = createHash("sha256").update(JSON.stringify(input)).digest("hex");
-    const record = (await this.records.get(item.externalId)) ?? {};
+    const record = (await this.store.get<ContactRecord>(recordKey(item.externalId))) ?? {};
     const fresh = record.syncedAt !== undefined && this.now() - record.syncedAt < this.options.refreshMs;
     if (record.contactId && record.hash === hash && fresh) {
-      await this.records.set(item.externalId, { ...record, checkedAt: this.now() });
+      await this.store.set(recordKey(item.externalId), { ...record, checkedAt: this.now() });
       this.options.onSynced?.("unchanged");
       return;
     }
-    const api = this.options.assistantFor(item.apiKey);
-    const budget = this.options.dataBudgetFor(item.apiKey);
+    const apiKey = this.options.apiKeyFor(item.message);
+    const api = this.options.assistantFor(apiKey);
+    const budget = this.options.dataBudgetFor(apiKey);
     const call = async <T>(fn: () => Promise<T>): Promise<T> => {
       let started = false;
       const scheduled = budget.schedule(async () => {
@@ -256,7 +296,12 @@ export class ContactSync {
         await call(() => api.updateContact(existing.id, withoutExternalId(input)));
       }
     }
-    await this.records.set(item.externalId, { contactId, hash, syncedAt: this.now(), checkedAt: this.now() });
+    await this.store.set(recordKey(item.externalId), {
+      contactId,
+      hash,
+      syncedAt: this.now(),
+      checkedAt: this.now(),
+    } satisfies ContactRecord);
     this.options.onSynced?.(action);
   }
 

@@ -65,6 +65,19 @@ export class FairScheduler<T> {
     return this.positionOf(conversationKey);
   }
 
+  /**
+   * Adds an item where `compare` puts it among its conversation's waiting items (work taken over
+   * from a stopped process goes before what arrived here after it).
+   */
+  insertInOrder(conversationKey: string, item: T, compare: (a: T, b: T) => number): number {
+    const queue = this.queues.get(conversationKey);
+    const at = queue?.findIndex((waiting) => compare(item, waiting) < 0) ?? -1;
+    if (!queue || at === -1) return this.push(conversationKey, item);
+    queue.splice(at, 0, item);
+    this.total++;
+    return this.positionOf(conversationKey);
+  }
+
   /** Turns ahead of this conversation's next call, counting calls in flight. */
   positionOf(conversationKey: string): number {
     const index = this.ready.indexOf(conversationKey);

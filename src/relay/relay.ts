@@ -1,7 +1,6 @@
 // The relay: takes normalized messages from every adapter, keeps each conversation's assistant
 // session, queues durably and fairly within the chat budget, calls the assistant, and posts the
 // reply back through the adapter the message came from. It implements the adapters' InboundSink.
-import type Keyv from "keyv";
 import type { Logger } from "pino";
 import type {
   AcceptOutcome,
@@ -17,14 +16,15 @@ import type {
 import type { AssistantApi } from "../assistant/types.js";
 import type { CallBudget } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";
-import { AssistantError, DeliveryError } from "../errors.js";
-import type { BridgeStore } from "../store/create-store.js";
+import { AssistantError, DeliveryError, StoreError } from "../errors.js";
+import { StoreHealth } from "../store/health.js";
+import { ProcessLease } from "../store/process-lease.js";
+import type { Store } from "../store/types.js";
 import { parseCommand } from "./commands.js";
 import { conversationKey } from "./conversation-key.js";
 import { FairScheduler } from "./fair-scheduler.js";
-import { type PendingMessage, PendingQueue, type ReplyProgress } from "./pending-queue.js";
+import { MessageQueue, type PendingMessage, type ReplyProgress } from "./message-queue.js";
 import { type AccessPolicy, isAllowed } from "./policy.js";
-import { QueueLease } from "./queue-lease.js";
 import { apologyFor, REPLIES } from "./replies.js";
 import { SessionStore } from "./sessions.js";
 import { splitMessage } from "./split.js";
@@ -49,7 +49,11 @@ export interface RelayObserver {
 }
 
 export interface RelayOptions {
-  store: BridgeStore;
+  store: Store;
+  /** This process's lease on the store (shared with contact sync and webhooks); one is made if absent. */
+  lease?: ProcessLease;
+  /** Where store failures are reported (drives /readyz); one is made if absent. */
+  health?: StoreHealth;
   adapters: PlatformAdapter[];
   /** Which assistant (and API key) answers a conversation. */
   route: (conversation: ConversationRef) => Route;
@@ -72,8 +76,6 @@ export interface RelayOptions {
    * stay silent (user messages still reach the assistant; its answers are held back and logged).
    */
   handoffMode?: "keep-relaying" | "stay-silent";
-  /** How long a crashed process's hold on the stored backlog lasts before another takes over. */
-  backlogLeaseMs?: number;
   now?: () => number;
 }
 
@@ -85,20 +87,20 @@ const MAX_BATCH_ATTEMPTS = 5;
 
 export class Relay implements InboundSink {
   readonly sessions: SessionStore;
-  private readonly pending: PendingQueue;
-  private readonly handoffs: Keyv<number>;
-  private readonly lease: QueueLease;
-  /** Keys of messages this process accepted or resumed and has not finished. */
+  readonly lease: ProcessLease;
+  readonly health: StoreHealth;
+  private readonly pending: MessageQueue;
+  /** Queue ids of messages this process accepted or took over and has not finished. */
   private readonly held = new Set<string>();
-  private leaseWait?: AbortController;
+  private adoptTimer?: NodeJS.Timeout;
   private backlogLoaded: Promise<void> = Promise.resolve();
   private readonly scheduler = new FairScheduler<PendingMessage>({
-    isAlone: (item) => parseCommand(item.message.text) !== undefined,
+    // A command, and a reply being resumed, are never merged with what came after them.
+    isAlone: (item) => parseCommand(item.message.text) !== undefined || item.reply !== undefined,
     sizeOf: mergedSize,
     maxSize: DEFAULTS.maxAssistantMessageChars,
   });
   private readonly adapters = new Map<Platform, PlatformAdapter>();
-  private readonly acceptingKeys = new Set<string>();
   private readonly noticeGiven = new Set<string>();
   private readonly attempts = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
@@ -124,57 +126,91 @@ export class Relay implements InboundSink {
       options.sessionIdleMs ?? DEFAULTS.sessionIdleMs,
       this.now,
     );
-    this.pending = new PendingQueue(options.store, options.dedupeTtlMs ?? DEFAULTS.dedupeTtlMs);
-    this.handoffs = options.store.namespace<number>("handoff");
-    this.lease = new QueueLease(options.store, { ttlMs: options.backlogLeaseMs, now: this.now });
+    this.health = options.health ?? new StoreHealth(options.store, options.logger);
+    this.lease = options.lease ?? new ProcessLease(options.store, this.health);
+    this.pending = new MessageQueue(
+      options.store,
+      this.lease.owner,
+      options.dedupeTtlMs ?? DEFAULTS.dedupeTtlMs,
+    );
     this.observer = options.observer ?? {};
   }
 
-  /** Reloads what was accepted but not answered before a restart, then takes new messages. */
   /**
-   * Takes new messages at once, and answers what an earlier run left in the store as soon as this
-   * process holds the backlog lease (at once, unless another bridge process on this store still runs).
+   * Takes over what a process that stopped or died left in the store (before taking new messages,
+   * so that they are answered first), then takes new messages. While running it keeps looking for
+   * work a crashed peer left behind, which becomes free when the peer's lease runs out.
    */
   async start(): Promise<void> {
-    this.accepting = true;
     this.stopping = false;
     this.stopped = new Promise((resolve) => {
       this.signalStop = resolve;
     });
-    this.leaseWait = new AbortController();
-    const signal = this.leaseWait.signal;
-    this.backlogLoaded = this.lease
-      .acquire(signal)
-      .then(() => this.resumeBacklog())
-      .catch((error: unknown) => {
-        if (!signal.aborted) this.options.logger.error({ err: error }, "could not resume the stored backlog");
-      });
+    await this.lease.start();
+    this.backlogLoaded = this.adoptOrphans();
+    await this.backlogLoaded;
+    this.accepting = true;
+    this.adoptTimer = setInterval(() => void this.adoptOrphans(), this.lease.leaseMs / 3);
+    this.adoptTimer.unref();
   }
 
-  /** Resolves once the stored backlog is resumed (or the relay stopped waiting for it). */
+  /** Resolves once the stored backlog found at start is queued here. */
   get backlogResumed(): Promise<void> {
     return this.backlogLoaded;
   }
 
-  private async resumeBacklog(): Promise<void> {
-    const backlog = (await this.pending.load()).filter(
-      (record) => !this.held.has(record.key) && this.adapters.has(record.message.conversation.platform),
-    );
-    for (const record of backlog) {
-      this.held.add(record.key);
-      this.scheduler.push(conversationKey(record.message.conversation), record);
+  private async adoptOrphans(): Promise<void> {
+    let orphans: PendingMessage[];
+    try {
+      orphans = await this.health.watch(this.pending.claimOrphans());
+    } catch (error) {
+      this.options.logger.warn({ err: error }, "could not look for messages left by a stopped process");
+      return;
     }
-    if (backlog.length > 0) {
-      this.options.logger.info({ count: backlog.length }, "resuming messages accepted before restart");
+    const mine = orphans.filter(
+      (record) => !this.held.has(record.id) && this.adapters.has(record.message.conversation.platform),
+    );
+    for (const record of mine) {
+      this.held.add(record.id);
+      this.scheduler.insertInOrder(conversationKey(record.message.conversation), record, bySeq);
+    }
+    if (mine.length > 0) {
+      this.options.logger.info(
+        { count: mine.length },
+        "answering messages a stopped process left unanswered",
+      );
     }
     this.reportDepth();
     this.pump();
   }
 
   /** The messages are answered (or given up on): mark them so, and let go of them. */
-  private async finish(items: PendingMessage[], leaderKey?: string): Promise<void> {
-    await this.pending.answered(items, leaderKey);
-    for (const item of items) this.held.delete(item.key);
+  private async finish(items: PendingMessage[]): Promise<void> {
+    await this.durably(() => this.pending.answered(items));
+    for (const item of items) this.held.delete(item.id);
+  }
+
+  /**
+   * Runs a store write that must land (an answered message left in the queue would be answered
+   * again), retrying while the store is away. On stop it gives up: the message stays in the store
+   * as last written, for the next start.
+   */
+  private async durably(write: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.health.watch(write());
+        return;
+      } catch (error) {
+        if (!(error instanceof StoreError) || this.stopping) throw error;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(200 * attempt, 2000));
+          void this.stopped.then(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    }
   }
 
   /**
@@ -185,12 +221,13 @@ export class Relay implements InboundSink {
     this.accepting = false;
     this.stopping = true;
     this.signalStop();
-    this.leaseWait?.abort();
+    clearInterval(this.adoptTimer);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled([...this.running]);
     await this.backlogLoaded;
-    await this.lease.release();
+    await this.lease.stop();
+    this.health.stop();
   }
 
   get backlog(): number {
@@ -208,20 +245,19 @@ export class Relay implements InboundSink {
     if (message.author.isBot) return ignore("from a bot");
     if (this.options.policy && !isAllowed(this.options.policy, message)) return ignore("denied by policy");
 
-    const key = PendingQueue.dedupeKey(message);
-    if (this.acceptingKeys.has(key)) return { status: "duplicate" };
-    this.acceptingKeys.add(key);
     this.accepts++;
     try {
-      if (await this.pending.seen(key)) return { status: "duplicate" };
       const convKey = conversationKey(message.conversation);
-      if (!message.isDirect && !message.addressesBot && !(await this.sessions.get(convKey))) {
+      if (
+        !message.isDirect &&
+        !message.addressesBot &&
+        !(await this.health.watch(this.sessions.get(convKey)))
+      ) {
         return ignore("not addressed to the bot");
       }
       if (message.text.length > DEFAULTS.maxAssistantMessageChars) {
-        const record = await this.pending.add(message, this.now());
+        if (!(await this.health.watch(this.pending.markSeen(message)))) return { status: "duplicate" };
         this.sendQuietly(message.replyTarget, REPLIES.tooLong(DEFAULTS.maxAssistantMessageChars));
-        await this.pending.answered([record]);
         return ignore("longer than the assistant accepts");
       }
       if (
@@ -233,8 +269,9 @@ export class Relay implements InboundSink {
         this.sendQuietly(message.replyTarget, REPLIES.backlogFull);
         return { status: "rejected", reason: "backlog-full" };
       }
-      const record = await this.pending.add(message, this.now());
-      this.held.add(record.key);
+      const record = await this.health.watch(this.pending.add(message, this.now()));
+      if (!record) return { status: "duplicate" };
+      this.held.add(record.id);
       const position = this.scheduler.push(convKey, record);
       this.observer.accepted?.(message, this.adapterFor(platform));
       this.maybeNoticeLongWait(convKey, message, position);
@@ -242,7 +279,6 @@ export class Relay implements InboundSink {
       this.pump();
       return { status: "queued", position };
     } finally {
-      this.acceptingKeys.delete(key);
       this.accepts--;
       this.checkIdle();
     }
@@ -323,8 +359,7 @@ export class Relay implements InboundSink {
     let outcome: "answered" | "retry" = "answered";
     let retryAfterMs: number | undefined;
     try {
-      let progress = await this.pending.replyFor(leader.key);
-      if (!progress) progress = await this.askAssistant(convKey, items, route);
+      let progress = leader.reply ?? (await this.askAssistant(convKey, items, route));
       const target = latest().replyTarget;
       if (progress.posted === 0 && (await this.holdsReplies(convKey))) {
         this.options.logger.info(
@@ -336,11 +371,14 @@ export class Relay implements InboundSink {
       for (let i = progress.posted; i < progress.chunks.length; i++) {
         await this.deliver(adapter, target, progress.chunks[i]!);
         progress = { ...progress, posted: i + 1 };
-        await this.pending.chunkPosted(leader.key, progress);
+        const posted = progress;
+        if (i + 1 < progress.chunks.length)
+          await this.durably(() => this.pending.chunkPosted(leader, posted));
       }
-      await this.finish(items, leader.key);
+      await this.finish(items);
     } catch (error) {
-      if (error instanceof LeftForRestart) return;
+      // Stopping while the store was away: the messages stay in the store for the next start.
+      if (error instanceof LeftForRestart || error instanceof StoreError) return;
       const decision = await this.onFailure(error, items, adapter);
       outcome = decision.retry ? "retry" : "answered";
       retryAfterMs = decision.retryAfterMs;
@@ -397,7 +435,6 @@ export class Relay implements InboundSink {
       }),
     ]);
     const progress: ReplyProgress = {
-      memberKeys: items.map((i) => i.key),
       chunks: splitMessage(reply.answer.response, adapter.maxMessageLength),
       posted: 0,
       sessionId: reply.session.sessionId,
@@ -405,11 +442,13 @@ export class Relay implements InboundSink {
       messageId: reply.answer.messageId,
     };
     if (progress.chunks.length === 0) progress.chunks.push("…");
-    await this.pending.beginReply(items[0]!, progress);
-    await this.sessions.recordTurn(convKey, reply.session, {
-      conversationId: reply.answer.conversationId,
-      messageId: reply.answer.messageId,
-      target: items.at(-1)!.message.replyTarget,
+    await this.durably(() => this.pending.beginReply(items, progress));
+    await this.durably(async () => {
+      await this.sessions.recordTurn(convKey, reply.session, {
+        conversationId: reply.answer.conversationId,
+        messageId: reply.answer.messageId,
+        target: items.at(-1)!.message.replyTarget,
+      });
     });
     this.observer.answered?.({
       sessionId: reply.session.sessionId,
@@ -434,13 +473,17 @@ export class Relay implements InboundSink {
       log.warn({ code: error.code }, "assistant rate limit: message waits for the budget");
       return { retry: true, retryAfterMs: error.options.retryAfterMs ?? 1000 };
     }
+    if (error instanceof StoreError) {
+      log.warn({ code: error.code }, "the store failed mid-turn: the batch waits for it");
+      return { retry: true, retryAfterMs: 1000 };
+    }
     if (error instanceof DeliveryError) {
       if (error.retryable && attempt < MAX_BATCH_ATTEMPTS) {
         log.warn({ err: error, attempt }, "could not post the reply yet; will retry");
         return { retry: true, retryAfterMs: error.options.retryAfterMs ?? 2000 * attempt };
       }
       log.error({ err: error, attempt }, "gave up posting a reply: the platform refused it");
-      await this.finish(items, leader.key);
+      await this.finish(items);
       return { retry: false };
     }
     const code = error instanceof AssistantError ? error.code : "UNKNOWN";
@@ -459,7 +502,7 @@ export class Relay implements InboundSink {
     } catch (deliveryError) {
       log.error({ err: deliveryError }, "could not post the apology either");
     }
-    await this.finish(items, leader.key);
+    await this.finish(items);
     return { retry: false };
   }
 
@@ -487,7 +530,7 @@ export class Relay implements InboundSink {
 
   /** A human agent answered in this conversation; handoff lasts until `untilMs`. */
   async markHandoff(conversationKey: string, untilMs: number): Promise<void> {
-    await this.handoffs.set(conversationKey, untilMs, Math.max(1, untilMs - this.now()));
+    await this.options.store.set(`handoff:${conversationKey}`, untilMs, Math.max(1, untilMs - this.now()));
   }
 
   /** Posts text that did not come from a relayed turn (a dashboard agent, a follow-up). */
@@ -499,7 +542,7 @@ export class Relay implements InboundSink {
 
   private async holdsReplies(conversationKey: string): Promise<boolean> {
     if (this.options.handoffMode !== "stay-silent") return false;
-    const until = await this.handoffs.get(conversationKey);
+    const until = await this.options.store.get<number>(`handoff:${conversationKey}`);
     return until !== undefined && until > this.now();
   }
 
@@ -535,6 +578,10 @@ export class Relay implements InboundSink {
   private reportDepth(): void {
     this.observer.queueDepth?.(this.scheduler.size);
   }
+}
+
+function bySeq(a: PendingMessage, b: PendingMessage): number {
+  return a.seq - b.seq;
 }
 
 /** What a message adds to a merged call: its text, the author's name, and the separators. */

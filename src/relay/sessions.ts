@@ -1,9 +1,10 @@
 // Maps each conversation to its assistant session (our sessionId, the assistant's conversationId)
 // and back, so webhook events can find the chat a session lives in. Idle sessions expire.
 import { randomUUID } from "node:crypto";
-import type Keyv from "keyv";
+import Keyv from "keyv";
 import type { ReplyTarget } from "../adapter.js";
-import type { BridgeStore } from "../store/create-store.js";
+import { StoreKeyvAdapter } from "../store/keyv-adapter.js";
+import type { Store } from "../store/types.js";
 
 export interface SessionRecord {
   sessionId: string;
@@ -23,12 +24,18 @@ export class SessionStore {
   private readonly index: Keyv<string>;
 
   constructor(
-    store: BridgeStore,
+    store: Store,
     private readonly idleMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.sessions = store.namespace<SessionRecord>("sessions");
-    this.index = store.namespace<string>("session-index");
+    this.sessions = new Keyv<SessionRecord>({
+      store: new StoreKeyvAdapter(store, "session"),
+      throwOnErrors: true,
+    });
+    this.index = new Keyv<string>({
+      store: new StoreKeyvAdapter(store, "session-index"),
+      throwOnErrors: true,
+    });
   }
 
   get(conversationKey: string): Promise<SessionRecord | undefined> {

@@ -48,6 +48,9 @@ export interface ClaimOptions {
   limit?: number;
 }
 
+/** The answer of `takeSlot`: a slot taken, or how long until the oldest blocking one leaves the window. */
+export type SlotResult = { taken: true } | { taken: false; waitMs: number };
+
 export interface Store {
   readonly kind: StoreKind;
 
@@ -78,6 +81,17 @@ export interface Store {
   listLeases(): Promise<string[]>;
   /** Items in the queue, held or not. */
   queueSize(queue: string): Promise<number>;
+
+  // Rolling-window slots (the call budgets): shared by every process on the store, atomic.
+  /**
+   * Takes a slot named `member` in window `key` if fewer than `limit` were taken in the last
+   * `spanMs` (on the store's clock), else says how long until one frees.
+   */
+  takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult>;
+  /** Re-dates a taken slot to now: a call counts from when it finished (the server saw it by then). */
+  finishSlot(key: string, spanMs: number, member: string): Promise<void>;
+  /** When the slots still in window `key` were taken (ms since epoch, the store's clock), oldest first. */
+  listSlots(key: string, spanMs: number): Promise<number[]>;
 
   /** Resolves when the store answers; throws a StoreError when it does not (for /readyz, doctor). */
   ping(): Promise<void>;

@@ -1,12 +1,16 @@
 // POST /webhooks/mygpt: messages the assistant side sends on its own (a human agent answering from
 // the dashboard, a follow-up) are posted into the chat conversation their session lives in. The route
-// answers fast (verify, de-duplicate, enqueue, 202) and does the posting afterwards.
+// verifies the event, claims its id and stores it in one transaction, and only then answers 202: the
+// vendor does not redeliver after a 2xx, so an event is never acknowledged before it is durable.
+// A worker posts stored events from the queue, so a restart (or another process) still posts them.
 import express, { type Express } from "express";
-import type Keyv from "keyv";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { StoreError } from "../errors.js";
 import type { Relay } from "../relay/relay.js";
-import type { BridgeStore } from "../store/create-store.js";
+import type { StoreHealth } from "../store/health.js";
+import type { ProcessLease } from "../store/process-lease.js";
+import type { QueueItem, Store } from "../store/types.js";
 import { SIGNATURE_HEADER, verifySignature } from "./signature.js";
 
 const eventSchema = z.object({
@@ -27,28 +31,34 @@ export type WebhookEvent = z.infer<typeof eventSchema>;
 
 export interface WebhookReceiverOptions {
   secret: string;
-  store: BridgeStore;
+  store: Store;
+  lease: ProcessLease;
+  health: StoreHealth;
   relay: Relay;
   logger: Logger;
   handoffWindowMs: number;
   onOutcome?(outcome: string): void;
   now?: () => number;
+  /** Posting attempts per event before it is given up (logged as an error). */
+  maxAttempts?: number;
 }
 
+const QUEUE = "webhook-events";
 const SEEN_TTL_MS = 24 * 3600_000;
 
 export class WebhookReceiver {
-  private readonly seen: Keyv<boolean>;
-  private readonly inFlight = new Set<Promise<void>>();
   private readonly now: () => number;
+  private running = false;
+  private working?: Promise<void>;
+  private wake?: () => void;
+  private readonly attempts = new Map<string, number>();
 
   constructor(private readonly options: WebhookReceiverOptions) {
-    this.seen = options.store.namespace<boolean>("webhook-events");
     this.now = options.now ?? Date.now;
   }
 
   mountHttp(app: Express): void {
-    app.post("/webhooks/mygpt", express.raw({ type: "*/*", limit: "1mb" }), async (req, res) => {
+    app.post("/webhooks/mygpt", express.raw({ type: () => true, limit: "1mb" }), async (req, res) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const check = verifySignature(req.header(SIGNATURE_HEADER), raw, this.options.secret, this.now());
       if (!check.ok) {
@@ -65,29 +75,107 @@ export class WebhookReceiver {
         res.status(400).json({ error: "body is not a webhook event" });
         return;
       }
-      if (await this.seen.get(event.id)) {
+      let stored: boolean;
+      try {
+        const result = await this.options.health.watch(
+          this.options.store.batch([
+            { op: "claim", key: `webhook-seen:${event.id}`, ttlMs: SEEN_TTL_MS },
+            { op: "append", queue: QUEUE, group: event.id, payload: event },
+          ]),
+        );
+        stored = result.applied;
+      } catch (error) {
+        this.options.logger.warn(
+          { err: error, eventId: event.id },
+          "could not store a webhook event: asked for redelivery",
+        );
+        this.outcome("store-unavailable");
+        res.status(503).json({ error: "temporarily unable to take events" });
+        return;
+      }
+      if (!stored) {
         this.outcome("duplicate");
         res.status(200).json({ duplicate: true });
         return;
       }
-      await this.seen.set(event.id, true, SEEN_TTL_MS);
       res.status(202).json({ accepted: true });
-      const work = this.handle(event)
-        .catch(async (error) => {
-          this.options.logger.error(
-            { err: error, eventId: event.id },
-            "could not post a webhook event to chat",
-          );
-          await this.seen.delete(event.id);
-        })
-        .finally(() => this.inFlight.delete(work));
-      this.inFlight.add(work);
+      this.wake?.();
     });
   }
 
-  /** Waits for events accepted but not yet posted. */
+  /** Starts posting stored events (those left by a stopped process too). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.working = this.work();
+  }
+
+  /** Stops posting; what is not posted yet stays stored for the next start. */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    this.running = false;
+    this.wake?.();
+    await this.working;
+  }
+
+  private async work(): Promise<void> {
+    const pollMs = this.options.lease.leaseMs / 3;
+    while (this.running) {
+      let items: QueueItem<WebhookEvent>[] = [];
+      try {
+        items = await this.options.health.watch(
+          this.options.store.claim<WebhookEvent>(QUEUE, this.options.lease.owner, { limit: 20 }),
+        );
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+      }
+      for (const item of items) await this.post(item);
+      if (items.length > 0) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private async post(item: QueueItem<WebhookEvent>): Promise<void> {
+    const event = item.payload;
+    try {
+      await this.handle(event);
+    } catch (error) {
+      const attempt = (this.attempts.get(item.id) ?? 0) + 1;
+      const giveUp = attempt >= (this.options.maxAttempts ?? 5) || !this.running;
+      this.options.logger[giveUp && this.running ? "error" : "warn"](
+        { err: error, eventId: event.id, attempt },
+        giveUp ? "could not post a webhook event to chat" : "could not post a webhook event yet; will retry",
+      );
+      if (!giveUp) {
+        this.attempts.set(item.id, attempt);
+        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt).unref());
+        return this.post(item);
+      }
+      if (!this.running) return;
+    }
+    this.attempts.delete(item.id);
+    // Once posted, the event must leave the queue, or the next start posts it again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.health.watch(this.options.store.batch([{ op: "ack", queue: QUEUE, id: item.id }]));
+        return;
+      } catch (error) {
+        if (!this.running || attempt >= 30) {
+          this.options.logger.warn(
+            { err: error, eventId: event.id },
+            "posted a webhook event but could not mark it done",
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(200 * attempt, 2000)).unref());
+      }
+    }
   }
 
   private async handle(event: WebhookEvent): Promise<void> {

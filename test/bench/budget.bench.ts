@@ -8,7 +8,7 @@ import PQueue from "p-queue";
 import { createAssistantClient } from "../../src/assistant/index.js";
 import type { AssistantApi } from "../../src/assistant/types.js";
 import { BudgetRegistry } from "../../src/budget/index.js";
-import { createStore } from "../../src/store/create-store.js";
+import { openStore } from "../../src/store/open-store.js";
 import { maxCallsInAnyWindow } from "../emulators/assistant/sliding-window.js";
 import { startRemoteEmulator } from "./remote-emulator.js";
 import { type BenchResult, round } from "./table.js";
@@ -50,7 +50,7 @@ interface Governor {
 const ours = (safetyMarginMs?: number): Governor => ({
   name: safetyMarginMs === undefined ? "ours (BudgetRegistry)" : `ours, ${safetyMarginMs} ms safety margin`,
   async start(url, apiKey) {
-    const store = await createStore("memory://");
+    const store = await openStore("memory://");
     const budgets = new BudgetRegistry({ store, chatRate: BUDGET, safetyMarginMs });
     const client = createAssistantClient({ baseUrl: url, apiKey, ...budgets.clientHooks(apiKey) });
     const budget = budgets.budgetFor(apiKey, "chat");

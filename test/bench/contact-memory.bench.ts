@@ -12,7 +12,7 @@ import { createAssistantClient } from "../../src/assistant/index.js";
 import { BudgetRegistry } from "../../src/budget/index.js";
 import { ContactSync } from "../../src/contacts/contact-sync.js";
 import { silentLogger } from "../../src/logger.js";
-import { createStore } from "../../src/store/create-store.js";
+import { openStore } from "../../src/store/open-store.js";
 import { TestAdapter } from "../support/test-adapter.js";
 import { type BenchResult, round } from "./table.js";
 
@@ -64,7 +64,7 @@ interface Measured {
 }
 
 async function noteBurst(storeUrl: string): Promise<Measured> {
-  const store = await createStore(storeUrl);
+  const store = await openStore(storeUrl);
   const budgets = new BudgetRegistry({ store, dataRate: DATA_RATE });
   const sync = new ContactSync({
     store,

@@ -5,14 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { BudgetRegistry, budgetId } from "../../src/budget/index.js";
-import { type BridgeStore, createStore } from "../../src/store/create-store.js";
+import { openStore } from "../../src/store/open-store.js";
+import type { Store } from "../../src/store/types.js";
 
 const API_KEY = "sk-live-persist-0a1b2c3d4e";
 const RATE = { limit: 10, windowMs: 60_000 };
 
 let dir: string;
 let file: string;
-const opened: BridgeStore[] = [];
+const opened: Store[] = [];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "budget-"));
   file = join(dir, "bridge.sqlite");
@@ -22,8 +23,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function open(): Promise<BridgeStore> {
-  const store = await createStore(`sqlite://${file}`);
+async function open(): Promise<Store> {
+  const store = await openStore(`sqlite://${file}`);
   opened.push(store);
   return store;
 }
@@ -80,7 +81,7 @@ it("the store names the budget by a hash, never by the API key", async () => {
 });
 
 it("on a memory store, a second budget object for the same key starts from the first one's log", async () => {
-  const store = await createStore("memory://");
+  const store = await openStore("memory://");
   await spend(new BudgetRegistry({ store, chatRate: RATE }), 4);
   const fresh = new BudgetRegistry({ store, chatRate: RATE }).budgetFor(API_KEY, "chat");
   await fresh.load();

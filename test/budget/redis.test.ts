@@ -2,14 +2,15 @@
 // two budgets with the same key never start more than the limit in any window between them.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { BudgetRegistry } from "../../src/budget/index.js";
-import { type BridgeStore, createStore } from "../../src/store/create-store.js";
+import { openStore } from "../../src/store/open-store.js";
+import type { Store } from "../../src/store/types.js";
 import { maxCallsInAnyWindow } from "../emulators/assistant/sliding-window.js";
 import { type RedisServer, startRedis } from "../support/redis.js";
 
 const RATE = { limit: 5, windowMs: 500 };
 
 let redis: RedisServer;
-const stores: BridgeStore[] = [];
+const stores: Store[] = [];
 beforeAll(async () => {
   redis = await startRedis();
 });
@@ -19,7 +20,7 @@ afterAll(async () => {
 });
 
 async function replica(chatRate = RATE): Promise<BudgetRegistry> {
-  const store = await createStore(redis.url);
+  const store = await openStore(redis.url);
   stores.push(store);
   return new BudgetRegistry({ store, chatRate });
 }

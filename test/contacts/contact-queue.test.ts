@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { InboundMessage } from "../../src/adapter.js";
 import { ContactSync } from "../../src/contacts/contact-sync.js";
 import { silentLogger } from "../../src/logger.js";
-import { createStore } from "../../src/store/create-store.js";
+import { openStore } from "../../src/store/open-store.js";
 import { TestAdapter } from "../support/test-adapter.js";
 
 function from(user: string): InboundMessage {
@@ -24,7 +24,7 @@ function from(user: string): InboundMessage {
   };
 }
 
-function contactSync(store: Awaited<ReturnType<typeof createStore>>) {
+function contactSync(store: Awaited<ReturnType<typeof openStore>>) {
   return new ContactSync({
     store,
     logger: silentLogger(),
@@ -47,7 +47,7 @@ describe("the contact backlog", () => {
     const dir = mkdtempSync(join(tmpdir(), "contact-queue-"));
     const url = `sqlite://${join(dir, "bridge.sqlite")}`;
     try {
-      const store = await createStore(url);
+      const store = await openStore(url);
       const sync = contactSync(store);
       for (let i = 0; i < 200; i++) sync.note(from(`U${i}`));
       for (let i = 0; i < 200; i++) sync.note(from(`U${i}`));
@@ -55,7 +55,7 @@ describe("the contact backlog", () => {
       expect(await sync.backlog()).toEqual({ new: 200, refresh: 0 });
       await store.close();
 
-      const reopened = await createStore(url);
+      const reopened = await openStore(url);
       expect(await contactSync(reopened).backlog()).toEqual({ new: 200, refresh: 0 });
       await reopened.close();
     } finally {

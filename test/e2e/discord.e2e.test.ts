@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { REPLIES } from "../../src/relay/replies.js";
-import { createStore } from "../../src/store/create-store.js";
+import { openStore } from "../../src/store/open-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
 import { type BotMessage, DiscordEmulator } from "../emulators/discord/emulator.js";
 import type { DiscordMessage } from "../emulators/discord/payloads.js";
@@ -42,7 +42,7 @@ async function startDiscordBridge(options: StartOptions = {}): Promise<DiscordBr
     ...(options.http ? { MYGPT_WEBHOOK_SECRET: WEBHOOK_SECRET } : {}),
   };
 
-  const store = await createStore("memory://");
+  const store = await openStore("memory://");
   const adapters = await adaptersFromEnv(assistant, env, store);
   expect(adapters.map((a) => a.platform)).toEqual(["discord"]);
 

@@ -3,7 +3,7 @@
 // events to the bridge's own server) and the assistant emulator; plus a person, their DM, a channel,
 // another bot, and ways to read what the bot showed in Slack.
 
-import { createStore } from "../../src/store/create-store.js";
+import { openStore } from "../../src/store/open-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
 import {
   type BotMessageEvent,
@@ -56,7 +56,7 @@ export async function startSlackBridge(mode: Mode, options: SlackBridgeOptions =
     }),
   };
   // The adapter's OAuth installations live in this store for the life of the bridge.
-  const adapterStore = await createStore("memory://");
+  const adapterStore = await openStore("memory://");
   const adapters = await adaptersFromEnv(assistant, env, adapterStore);
   const t = await startTestBridge({ adapters, assistant, env, http: true });
   const url = t.bridge.url as string;

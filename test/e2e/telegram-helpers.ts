@@ -2,7 +2,7 @@
 // factory the CLI uses, against the Telegram Bot API emulator and the assistant emulator; plus a
 // cast of users and chats, and ways to read what the bot posted.
 
-import { createStore } from "../../src/store/create-store.js";
+import { openStore } from "../../src/store/open-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
 import {
   type BotMessageEvent,
@@ -53,7 +53,7 @@ export async function startTelegramBridge(
     PORT: String(port),
     ...(webhookUrl && { TELEGRAM_WEBHOOK_URL: webhookUrl, TELEGRAM_WEBHOOK_SECRET }),
   };
-  const adapterStore = await createStore("memory://");
+  const adapterStore = await openStore("memory://");
   const adapters = await adaptersFromEnv(assistant, env, adapterStore);
   await adapterStore.close();
   const t = await startTestBridge({ adapters, assistant, env, http: true, yaml: options.yaml });

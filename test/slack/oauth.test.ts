@@ -3,7 +3,7 @@
 // installation lands in the store, the bot then talks in that workspace with its token, and
 // uninstalling removes it.
 import { afterEach, describe, expect, it } from "vitest";
-import { createStore } from "../../src/store/create-store.js";
+import { openStore } from "../../src/store/open-store.js";
 import { RecordingSink } from "../support/adapter-contract.js";
 import { botMessage, type SlackSetup, setupSlack } from "./harness.js";
 
@@ -20,7 +20,7 @@ async function get(url: string, cookie?: string): Promise<Response> {
 
 describe("Slack OAuth install (many workspaces)", () => {
   it("installs into a new workspace, answers there with its token, and forgets it on uninstall", async () => {
-    const store = await createStore("memory://");
+    const store = await openStore("memory://");
     setup = await setupSlack("http", (emulator, baseUrl) => ({
       botToken: undefined,
       oauth: {
@@ -77,7 +77,7 @@ describe("Slack OAuth install (many workspaces)", () => {
   });
 
   it("refuses a callback whose state does not belong to the browser", async () => {
-    const store = await createStore("memory://");
+    const store = await openStore("memory://");
     setup = await setupSlack("http", (emulator, baseUrl) => ({
       oauth: {
         clientId: emulator.clientId,

@@ -8,7 +8,7 @@ import type { PlatformAdapter } from "../../src/adapter.js";
 import { loadConfig } from "../../src/config/load.js";
 import { silentLogger } from "../../src/logger.js";
 import { createPlatformAdapters } from "../../src/platforms.js";
-import type { BridgeStore } from "../../src/store/create-store.js";
+import type { Store } from "../../src/store/types.js";
 import type { AssistantEmulator, RecordedRequest } from "../emulators/assistant/index.js";
 import { assistantEnv, parseReply } from "./bridge-harness.js";
 import { waitForEvent } from "./events.js";
@@ -17,7 +17,7 @@ import { waitForEvent } from "./events.js";
 export async function adaptersFromEnv(
   assistant: AssistantEmulator,
   env: Record<string, string>,
-  store: BridgeStore,
+  store: Store,
 ): Promise<PlatformAdapter[]> {
   const cwd = mkdtempSync(join(tmpdir(), "platform-e2e-"));
   try {
