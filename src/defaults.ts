@@ -16,6 +16,12 @@ export const DEFAULTS = {
   slackApiUrl: "https://slack.com/api/",
   discordApiUrl: "https://discord.com/api",
   storeUrl: "sqlite://./data/bridge.sqlite",
+  /** Longest a single store call may take before it fails with STORE_TIMEOUT (Redis down, SQLite locked). */
+  storeOpTimeoutMs: 1500,
+  /** How often expired keys and leases are deleted from the store (reads ignore them anyway). */
+  storeSweepIntervalMs: 60_000,
+  /** Every Redis key the bridge writes starts with this, whatever else shares the server. */
+  storeRedisPrefix: "mygpt:",
   port: 3000,
   host: "0.0.0.0",
   logLevel: "info",

@@ -1,0 +1,213 @@
+// The memory:// store: the Store interface over plain Maps, for tests and single-process runs
+// that may lose everything on restart. Time comes from an injectable clock so TTLs and leases can be
+// tested with fake time.
+
+import { DEFAULTS } from "../defaults.js";
+import { StoreError } from "../errors.js";
+import { decodeValue, encodeValue } from "./json.js";
+import type { BatchResult, ClaimOptions, QueueItem, Store, WriteOp } from "./types.js";
+
+export interface MemoryStoreOptions {
+  now?: () => number;
+  sweepIntervalMs?: number;
+}
+
+interface Entry {
+  json: string;
+  expiresAt?: number;
+}
+
+interface StoredItem {
+  id: string;
+  queue: string;
+  group: string;
+  seq: number;
+  json: string;
+  owner?: string;
+}
+
+export class MemoryStore implements Store {
+  readonly kind = "memory" as const;
+  private readonly kv = new Map<string, Entry>();
+  /** Per queue, items by id in append order (which is seq order). */
+  private readonly queues = new Map<string, Map<string, StoredItem>>();
+  private readonly leases = new Map<string, number>();
+  private seq = 0;
+  private closed = false;
+  private readonly now: () => number;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.sweeper = setInterval(() => this.sweep(), options.sweepIntervalMs ?? DEFAULTS.storeSweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    this.assertOpen();
+    const entry = this.live(key);
+    return entry ? decodeValue<T>(entry.json) : undefined;
+  }
+
+  async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
+    this.assertOpen();
+    this.kv.set(key, this.entry(value, ttlMs));
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.assertOpen();
+    const existed = this.live(key) !== undefined;
+    this.kv.delete(key);
+    return existed;
+  }
+
+  async setIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean> {
+    this.assertOpen();
+    if (this.live(key)) return false;
+    this.kv.set(key, this.entry(value, ttlMs));
+    return true;
+  }
+
+  async batch(ops: WriteOp[]): Promise<BatchResult> {
+    this.assertOpen();
+    // Encode everything first so a bad value fails the batch before anything is written.
+    const encoded = ops.map((op) => {
+      if (op.op === "set") return this.entry(op.value, op.ttlMs);
+      if (op.op === "claim") return this.entry(op.value ?? true, op.ttlMs);
+      if (op.op === "append" || op.op === "update") return encodeValue(op.payload);
+      return undefined;
+    });
+    if (ops.some((op) => op.op === "claim" && this.live(op.key))) return { applied: false, appended: [] };
+    const appended: QueueItem[] = [];
+    ops.forEach((op, i) => {
+      const data = encoded[i];
+      switch (op.op) {
+        case "set":
+        case "claim":
+          this.kv.set(op.key, data as Entry);
+          break;
+        case "delete":
+          this.kv.delete(op.key);
+          break;
+        case "append": {
+          const seq = ++this.seq;
+          const item: StoredItem = {
+            id: String(seq),
+            queue: op.queue,
+            group: op.group,
+            seq,
+            json: data as string,
+            owner: op.owner,
+          };
+          this.queue(op.queue).set(item.id, item);
+          appended.push(toItem(item));
+          break;
+        }
+        case "update": {
+          const item = this.queues.get(op.queue)?.get(op.id);
+          if (item) item.json = data as string;
+          break;
+        }
+        case "ack":
+          this.queues.get(op.queue)?.delete(op.id);
+          break;
+      }
+    });
+    return { applied: true, appended };
+  }
+
+  async renewLease(owner: string, leaseMs: number): Promise<void> {
+    this.assertOpen();
+    this.leases.set(owner, this.now() + leaseMs);
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    this.assertOpen();
+    this.leases.delete(owner);
+  }
+
+  async claim<T>(queue: string, owner: string, options: ClaimOptions = {}): Promise<QueueItem<T>[]> {
+    this.assertOpen();
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const taken: QueueItem<T>[] = [];
+    // A group whose earlier item another live process holds stays with that process, in order.
+    const blockedGroups = new Set<string>();
+    for (const item of this.queues.get(queue)?.values() ?? []) {
+      if (taken.length >= limit) break;
+      if (item.owner !== undefined && this.leaseLives(item.owner)) {
+        if (item.owner !== owner) blockedGroups.add(item.group);
+        continue;
+      }
+      if (blockedGroups.has(item.group)) continue;
+      item.owner = owner;
+      taken.push(toItem<T>(item));
+    }
+    return taken;
+  }
+
+  async queueSize(queue: string): Promise<number> {
+    this.assertOpen();
+    return this.queues.get(queue)?.size ?? 0;
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweeper);
+  }
+
+  /** Drops expired keys and leases; reads ignore them anyway. */
+  sweep(): void {
+    const now = this.now();
+    for (const [key, entry] of this.kv)
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.kv.delete(key);
+    for (const [owner, until] of this.leases) if (until <= now) this.leases.delete(owner);
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.kv.get(key);
+    if (entry?.expiresAt !== undefined && entry.expiresAt <= this.now()) {
+      this.kv.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private leaseLives(owner: string): boolean {
+    const until = this.leases.get(owner);
+    return until !== undefined && until > this.now();
+  }
+
+  private entry(value: unknown, ttlMs: number | undefined): Entry {
+    const json = encodeValue(value);
+    return ttlMs === undefined ? { json } : { json, expiresAt: this.now() + ttlMs };
+  }
+
+  private queue(name: string): Map<string, StoredItem> {
+    let items = this.queues.get(name);
+    if (!items) {
+      items = new Map();
+      this.queues.set(name, items);
+    }
+    return items;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError("STORE_UNAVAILABLE", "the memory store was closed");
+  }
+}
+
+function toItem<T>(item: StoredItem): QueueItem<T> {
+  const out: QueueItem<T> = {
+    id: item.id,
+    queue: item.queue,
+    group: item.group,
+    seq: item.seq,
+    payload: decodeValue<T>(item.json),
+  };
+  if (item.owner !== undefined) out.owner = item.owner;
+  return out;
+}

@@ -1,0 +1,330 @@
+// The one behaviour suite every store must pass (memory, SQLite, Redis), as Keyv runs one suite
+// against each of its adapters. A harness says how to open the store under test and how time passes.
+import { afterEach, describe, expect, it } from "vitest";
+import { StoreError } from "../../src/errors.js";
+import type { QueueItem, Store } from "../../src/store/types.js";
+import { runChild } from "./child.js";
+
+export interface ContractHarness {
+  /** Opens the store under test; stores opened in one test share their data (except memory). */
+  open(options?: { now?: () => number }): Promise<Store>;
+  /** True when the store takes its time from `now` (memory, SQLite); false for Redis's own clock. */
+  fakeClock: boolean;
+  /** The STORE_URL a second process opens to share this store; undefined when it cannot (memory). */
+  url?: () => string;
+}
+
+class FakeClock {
+  t = 1_700_000_000_000;
+  now = () => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+/** Polls `check` until it returns true; bounded, for waiting on real TTLs expiring in Redis. */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function storeContract(name: string, harness: ContractHarness): void {
+  describe(`${name} store`, () => {
+    const opened: Store[] = [];
+    const clock = new FakeClock();
+    const open = async (): Promise<Store> => {
+      const store = await harness.open(harness.fakeClock ? { now: clock.now } : {});
+      opened.push(store);
+      return store;
+    };
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+    });
+    /** Lets `ms` pass for TTLs: fake time where the store allows it, else waits until `gone` holds. */
+    const pass = async (ms: number, gone: () => Promise<boolean>, what: string): Promise<void> => {
+      if (harness.fakeClock) {
+        clock.advance(ms);
+        expect(await gone()).toBe(true);
+      } else {
+        await until(gone, what);
+      }
+    };
+    let n = 0;
+    const unique = (label: string) => `${label}-${process.pid}-${Date.now()}-${++n}`;
+
+    it("returns what was set, as JSON, and forgets what was deleted", async () => {
+      const store = await open();
+      const key = unique("k");
+      expect(await store.get(key)).toBeUndefined();
+      const value = { text: "héllo", n: 3, list: [1, "two", null], nested: { ok: true } };
+      await store.set(key, value);
+      expect(await store.get(key)).toEqual(value);
+      await store.set(key, "replaced");
+      expect(await store.get(key)).toBe("replaced");
+      for (const v of [0, false, null, "", [], 1.5]) {
+        await store.set(`${key}:v`, v);
+        expect(await store.get(`${key}:v`)).toEqual(v);
+      }
+      expect(await store.delete(key)).toBe(true);
+      expect(await store.delete(key)).toBe(false);
+      expect(await store.get(key)).toBeUndefined();
+    });
+
+    it("keeps a value for its time to live and then forgets it", async () => {
+      const store = await open();
+      const key = unique("ttl");
+      const ttl = harness.fakeClock ? 60_000 : 150;
+      await store.set(key, "short", ttl);
+      await store.set(`${key}:forever`, "long");
+      if (harness.fakeClock) {
+        clock.advance(ttl - 1);
+        expect(await store.get(key)).toBe("short");
+      }
+      await pass(ttl + 1, async () => (await store.get(key)) === undefined, "the key to expire");
+      expect(await store.get(`${key}:forever`)).toBe("long");
+      expect(await store.delete(key)).toBe(false);
+    });
+
+    it("lets exactly one of 50 racing callers claim a key, and again once the claim expires", async () => {
+      const store = await open();
+      const key = unique("claim");
+      const ttl = harness.fakeClock ? 60_000 : 150;
+      const wins = await Promise.all(Array.from({ length: 50 }, (_, i) => store.setIfAbsent(key, i, ttl)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect(await store.get(key)).toBe(wins.indexOf(true));
+      await pass(ttl + 1, async () => (await store.get(key)) === undefined, "the claim to expire");
+      expect(await store.setIfAbsent(key, "again", ttl)).toBe(true);
+    });
+
+    if (harness.url) {
+      const url = harness.url;
+      it("lets exactly one of 50 callers in two processes claim a key", async () => {
+        const store = await open();
+        const key = unique("race");
+        const child = runChild(url(), { action: "setIfAbsent", key, count: 25 });
+        await child.ready;
+        child.go();
+        const mine = await Promise.all(Array.from({ length: 25 }, () => store.setIfAbsent(key, "parent")));
+        const theirs = (await child.result) as boolean[];
+        expect(theirs).toHaveLength(25);
+        expect([...mine, ...theirs].filter(Boolean)).toHaveLength(1);
+      });
+    }
+
+    it("writes nothing of a batch whose claim is already taken", async () => {
+      const store = await open();
+      const claimKey = unique("dedup");
+      const queue = unique("q");
+      await store.set(`${claimKey}:other`, "before");
+      const first = await store.batch([
+        { op: "claim", key: claimKey, ttlMs: 600_000 },
+        { op: "append", queue, group: "g", payload: { text: "first" }, owner: "A" },
+      ]);
+      expect(first.applied).toBe(true);
+      expect(first.appended).toHaveLength(1);
+      expect(first.appended[0]).toMatchObject({ queue, group: "g", payload: { text: "first" }, owner: "A" });
+      expect(await store.get(claimKey)).toBe(true);
+
+      const second = await store.batch([
+        { op: "set", key: `${claimKey}:set`, value: 1 },
+        { op: "delete", key: `${claimKey}:other` },
+        { op: "append", queue, group: "g", payload: { text: "again" }, owner: "A" },
+        { op: "claim", key: claimKey },
+      ]);
+      expect(second).toEqual({ applied: false, appended: [] });
+      expect(await store.get(`${claimKey}:set`)).toBeUndefined();
+      expect(await store.get(`${claimKey}:other`)).toBe("before");
+      expect(await store.queueSize(queue)).toBe(1);
+    });
+
+    it("applies every kind of write in one batch", async () => {
+      const store = await open();
+      const key = unique("b");
+      const queue = unique("q");
+      await store.set(`${key}:gone`, 1);
+      const { appended } = await store.batch([
+        { op: "append", queue, group: "g", payload: 1, owner: "A" },
+        { op: "append", queue, group: "g", payload: 2, owner: "A" },
+      ]);
+      const [one, two] = appended as [QueueItem, QueueItem];
+      expect(two.seq).toBeGreaterThan(one.seq);
+      expect(one.id).not.toBe(two.id);
+      const result = await store.batch([
+        { op: "set", key, value: { v: 1 }, ttlMs: 600_000 },
+        { op: "delete", key: `${key}:gone` },
+        { op: "claim", key: `${key}:claim`, value: "mine" },
+        { op: "update", queue, id: one.id, payload: "one, updated" },
+        { op: "ack", queue, id: two.id },
+        { op: "update", queue, id: two.id, payload: "acked items stay acked" },
+      ]);
+      expect(result).toEqual({ applied: true, appended: [] });
+      expect(await store.get(key)).toEqual({ v: 1 });
+      expect(await store.get(`${key}:gone`)).toBeUndefined();
+      expect(await store.get(`${key}:claim`)).toBe("mine");
+      expect(await store.queueSize(queue)).toBe(1);
+      const claimed = await store.claim(queue, "B");
+      expect(claimed.map((i) => [i.id, i.payload])).toEqual([[one.id, "one, updated"]]);
+    });
+
+    it("keeps an item with its owner while the owner's lease lives, then hands it on", async () => {
+      const store = await open();
+      const queue = unique("q");
+      const lease = harness.fakeClock ? 30_000 : 200;
+      await store.renewLease("A", lease);
+      await store.renewLease("B", 600_000);
+      const { appended } = await store.batch([
+        { op: "append", queue, group: "g", payload: "hello", owner: "A" },
+      ]);
+      const item = appended[0]!;
+      expect(await store.claim(queue, "B")).toEqual([]);
+      expect(await store.claim(queue, "A")).toEqual([]);
+      if (harness.fakeClock) {
+        clock.advance(lease / 2);
+        await store.renewLease("A", lease);
+        clock.advance(lease / 2 + 1);
+        expect(await store.claim(queue, "B")).toEqual([]);
+      }
+      let claimed: QueueItem[] = [];
+      await pass(
+        lease + 1,
+        async () => {
+          claimed = await store.claim(queue, "B");
+          return claimed.length > 0;
+        },
+        "A's lease to lapse",
+      );
+      expect(claimed).toEqual([{ ...item, owner: "B" }]);
+      expect(await store.claim(queue, "A")).toEqual([]);
+      expect(await store.queueSize(queue)).toBe(1);
+      await store.batch([{ op: "ack", queue, id: item.id }]);
+      expect(await store.queueSize(queue)).toBe(0);
+    });
+
+    it("hands a released owner's items to the next claimant at once", async () => {
+      const store = await open();
+      const queue = unique("q");
+      await store.renewLease("A", 600_000);
+      await store.renewLease("B", 600_000);
+      await store.batch([{ op: "append", queue, group: "g", payload: "x", owner: "A" }]);
+      expect(await store.claim(queue, "B")).toEqual([]);
+      await store.releaseLease("A");
+      expect((await store.claim(queue, "B")).map((i) => i.payload)).toEqual(["x"]);
+      expect(await store.claim(queue, "C")).toEqual([]);
+    });
+
+    it("gives a process back its own items only after its lease lapsed", async () => {
+      const store = await open();
+      const queue = unique("q");
+      await store.renewLease("A", 600_000);
+      await store.batch([{ op: "append", queue, group: "g", payload: "x", owner: "A" }]);
+      expect(await store.claim(queue, "A")).toEqual([]);
+      await store.releaseLease("A");
+      expect((await store.claim(queue, "A")).map((i) => i.payload)).toEqual(["x"]);
+    });
+
+    it("hands out items oldest first, keeping each conversation's order", async () => {
+      const store = await open();
+      const queue = unique("q");
+      await store.renewLease("B", 600_000);
+      await store.renewLease("C", 600_000);
+      for (const [group, text] of [
+        ["g1", "a1"],
+        ["g2", "b1"],
+        ["g1", "a2"],
+        ["g3", "c1"],
+        ["g2", "b2"],
+        ["g1", "a3"],
+      ] as const) {
+        await store.batch([{ op: "append", queue, group, payload: text, owner: "crashed" }]);
+      }
+      const first = await store.claim<string>(queue, "B", { limit: 2 });
+      expect(first.map((i) => i.payload)).toEqual(["a1", "b1"]);
+      // C must not overtake B inside g1 or g2: B holds their earlier items.
+      const second = await store.claim<string>(queue, "C");
+      expect(second.map((i) => i.payload)).toEqual(["c1"]);
+      await store.releaseLease("B");
+      const rest = await store.claim<string>(queue, "C");
+      expect(rest.map((i) => i.payload)).toEqual(["a1", "b1", "a2", "b2", "a3"]);
+      const seqs = rest.map((i) => i.seq);
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    });
+
+    it("appends, claims in order and acks 10,000 items", async () => {
+      const store = await open();
+      const queue = unique("big");
+      await store.renewLease("B", 600_000);
+      const ops = Array.from({ length: 10_000 }, (_, i) => ({
+        op: "append" as const,
+        queue,
+        group: `g${i % 7}`,
+        payload: { i },
+        owner: "gone",
+      }));
+      for (let i = 0; i < ops.length; i += 1000) await store.batch(ops.slice(i, i + 1000));
+      expect(await store.queueSize(queue)).toBe(10_000);
+      const claimed = await store.claim<{ i: number }>(queue, "B");
+      expect(claimed.map((c) => c.payload.i)).toEqual(ops.map((o) => o.payload.i));
+      for (let i = 0; i < claimed.length; i += 1000) {
+        await store.batch(claimed.slice(i, i + 1000).map((c) => ({ op: "ack" as const, queue, id: c.id })));
+      }
+      expect(await store.queueSize(queue)).toBe(0);
+    });
+
+    if (harness.url) {
+      const url = harness.url;
+      it("never gives one item to two processes claiming at once", async () => {
+        const store = await open();
+        const queue = unique("q");
+        const ops = Array.from({ length: 200 }, (_, i) => ({
+          op: "append" as const,
+          queue,
+          group: `g${i % 20}`,
+          payload: i,
+          owner: "crashed",
+        }));
+        await store.batch(ops);
+        const child = runChild(url(), { action: "claim", queue, owner: "child" });
+        await child.ready;
+        await store.renewLease("parent", 600_000);
+        child.go();
+        const mine: string[] = [];
+        for (;;) {
+          const got = await store.claim(queue, "parent", { limit: 3 });
+          if (got.length === 0) break;
+          mine.push(...got.map((i) => i.id));
+        }
+        const theirs = (await child.result) as string[];
+        expect(new Set([...mine, ...theirs]).size).toBe(mine.length + theirs.length);
+        expect(mine.length + theirs.length).toBe(200);
+      });
+    }
+
+    it("fails every call of a closed store with STORE_UNAVAILABLE", async () => {
+      const store = await open();
+      await store.close();
+      const calls: Array<() => Promise<unknown>> = [
+        () => store.get("k"),
+        () => store.set("k", 1),
+        () => store.delete("k"),
+        () => store.setIfAbsent("k", 1),
+        () => store.batch([{ op: "set", key: "k", value: 1 }]),
+        () => store.renewLease("A", 1000),
+        () => store.releaseLease("A"),
+        () => store.claim("q", "A"),
+        () => store.queueSize("q"),
+        () => store.ping(),
+      ];
+      for (const call of calls) {
+        const error = await call().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(StoreError);
+        expect((error as StoreError).code).toBe("STORE_UNAVAILABLE");
+      }
+    });
+  });
+}
