@@ -164,7 +164,7 @@ export class Bridge {
     this.started = false;
     await Promise.allSettled(this.adapters.map((a) => a.stop()));
     await this.relay.stop();
-    await this.webhooks?.drain();
+    await this.webhooks?.stop();
     await this.contacts.stop();
     await this.server?.close();
     await this.wiring.close();

@@ -5,7 +5,7 @@
 import { DEFAULTS } from "../defaults.js";
 import { StoreError } from "../errors.js";
 import { decodeValue, encodeValue } from "./json.js";
-import type { BatchResult, ClaimOptions, QueueItem, Store, WriteOp } from "./types.js";
+import type { BatchResult, ClaimOptions, QueueItem, SlotResult, Store, WriteOp } from "./types.js";
 
 export interface MemoryStoreOptions {
   now?: () => number;
@@ -32,6 +32,8 @@ export class MemoryStore implements Store {
   /** Per queue, items by id in append order (which is seq order). */
   private readonly queues = new Map<string, Map<string, StoredItem>>();
   private readonly leases = new Map<string, number>();
+  /** Per budget window, when each slot was taken (by member). */
+  private readonly slots = new Map<string, Map<string, number>>();
   private seq = 0;
   private closed = false;
   private readonly now: () => number;
@@ -157,6 +159,45 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
+  }
+
+  async listLeases(): Promise<string[]> {
+    this.assertOpen();
+    return [...this.leases.keys()].filter((owner) => this.leaseLives(owner));
+  }
+
+  async takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult> {
+    this.assertOpen();
+    const times = this.window(key, spanMs);
+    const live = [...times.values()].sort((a, b) => a - b);
+    if (live.length < limit) {
+      times.set(member, this.now());
+      return { taken: true };
+    }
+    return { taken: false, waitMs: live[live.length - limit]! + spanMs - this.now() };
+  }
+
+  async finishSlot(key: string, spanMs: number, member: string): Promise<void> {
+    this.assertOpen();
+    const times = this.window(key, spanMs);
+    if (times.has(member)) times.set(member, this.now());
+  }
+
+  async listSlots(key: string, spanMs: number): Promise<number[]> {
+    this.assertOpen();
+    return [...this.window(key, spanMs).values()].sort((a, b) => a - b);
+  }
+
+  /** A budget window's slots, without those that have left it. */
+  private window(key: string, spanMs: number): Map<string, number> {
+    let times = this.slots.get(key);
+    if (!times) {
+      times = new Map();
+      this.slots.set(key, times);
+    }
+    const now = this.now();
+    for (const [member, at] of times) if (at <= now - spanMs) times.delete(member);
+    return times;
   }
 
   /** Drops expired keys and leases; reads ignore them anyway. */

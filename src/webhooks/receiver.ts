@@ -52,6 +52,7 @@ export class WebhookReceiver {
   private working?: Promise<void>;
   private wake?: () => void;
   private readonly attempts = new Map<string, number>();
+  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly options: WebhookReceiverOptions) {
     this.now = options.now ?? Date.now;
@@ -110,11 +111,21 @@ export class WebhookReceiver {
     this.working = this.work();
   }
 
+  /** Resolves once every event stored so far (that this process can take) is posted or given up. */
+  drain(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.wake?.();
+    });
+  }
+
   /** Stops posting; what is not posted yet stays stored for the next start. */
-  async drain(): Promise<void> {
+  async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
     await this.working;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private async work(): Promise<void> {
@@ -130,6 +141,7 @@ export class WebhookReceiver {
       }
       for (const item of items) await this.post(item);
       if (items.length > 0) continue;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollMs);
         this.wake = () => {

@@ -5,6 +5,8 @@ import { createServer } from "node:net";
 export interface RedisServer {
   url: string;
   stop(): Promise<void>;
+  /** Stops the server (if running) and starts a new, empty one on the same port. */
+  restart(): Promise<RedisServer>;
 }
 
 export async function freePort(): Promise<number> {
@@ -19,8 +21,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+export async function startRedis(port?: number): Promise<RedisServer> {
+  port ??= await freePort();
   const child: ChildProcess = spawn(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -39,13 +41,18 @@ export async function startRedis(): Promise<RedisServer> {
     });
     child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
   });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
   return {
     url: `redis://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop,
+    restart: async () => {
+      await stop();
+      return startRedis(port);
+    },
   };
 }

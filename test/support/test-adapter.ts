@@ -77,6 +77,11 @@ export class TestAdapter extends EventEmitter implements PlatformAdapter {
     return this.sink.accept(message);
   }
 
+  /** Sends work again. */
+  clearFailures(): void {
+    this.failures = [];
+  }
+
   /** The next `count` sends fail; retryable ones model a reset connection, others a refusal. */
   failNextSends(count: number, retryable: boolean): void {
     for (let i = 0; i < count; i++) this.failures.push({ retryable });

@@ -1,0 +1,40 @@
+// Keyv over the store layer: code that wants Keyv's key-value surface (sessions, Slack
+// installations) gets it on whichever store is configured, under a prefix of its own that does not
+// depend on what else was opened. Use it with `throwOnErrors: true`, so a store failure reaches the
+// caller instead of reading as "not found".
+import { EventEmitter } from "node:events";
+import type { KeyvStoreAdapter, StoredData } from "keyv";
+import type { Store } from "./types.js";
+
+export class StoreKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
+  readonly opts = {};
+  namespace?: string;
+
+  constructor(
+    private readonly store: Store,
+    private readonly prefix: string,
+  ) {
+    super();
+  }
+
+  async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
+    return this.store.get<StoredData<Value>>(this.key(key));
+  }
+
+  async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+    await this.store.set(this.key(key), value, ttl);
+    return true;
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.store.delete(this.key(key));
+  }
+
+  async clear(): Promise<void> {
+    throw new Error("clearing a whole prefix is not supported by the store layer");
+  }
+
+  private key(key: string): string {
+    return `${this.prefix}:${key}`;
+  }
+}
