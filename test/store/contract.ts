@@ -40,6 +40,12 @@ export function storeContract(name: string, harness: ContractHarness): void {
       opened.push(store);
       return store;
     };
+    /** For tests shared with a second process, which keeps real time. */
+    const openRealTime = async (): Promise<Store> => {
+      const store = await harness.open();
+      opened.push(store);
+      return store;
+    };
     afterEach(async () => {
       await Promise.all(opened.splice(0).map((s) => s.close()));
     });
@@ -102,7 +108,7 @@ export function storeContract(name: string, harness: ContractHarness): void {
     if (harness.url) {
       const url = harness.url;
       it("lets exactly one of 50 callers in two processes claim a key", async () => {
-        const store = await open();
+        const store = await openRealTime();
         const key = unique("race");
         const child = runChild(url(), { action: "setIfAbsent", key, count: 25 });
         await child.ready;
@@ -276,7 +282,7 @@ export function storeContract(name: string, harness: ContractHarness): void {
     if (harness.url) {
       const url = harness.url;
       it("never gives one item to two processes claiming at once", async () => {
-        const store = await open();
+        const store = await openRealTime();
         const queue = unique("q");
         const ops = Array.from({ length: 200 }, (_, i) => ({
           op: "append" as const,

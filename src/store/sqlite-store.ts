@@ -1,0 +1,323 @@
+// The sqlite:// store: the Store interface on one SQLite file through better-sqlite3, for a single
+// host (several processes may share the file). WAL lets reads go on while another process writes;
+// better-sqlite3 is synchronous, so a held write lock is never waited on inside SQLite (that would
+// block the event loop): the call is retried with short asynchronous pauses until the op timeout.
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import Database from "better-sqlite3";
+import type { Logger } from "pino";
+import { DEFAULTS } from "../defaults.js";
+import { StoreError } from "../errors.js";
+import { decodeValue, encodeValue } from "./json.js";
+import type { BatchResult, ClaimOptions, QueueItem, Store, WriteOp } from "./types.js";
+
+export interface SqliteStoreOptions {
+  opTimeoutMs?: number;
+  now?: () => number;
+  sweepIntervalMs?: number;
+  logger?: Logger;
+}
+
+/** Throws when the native driver cannot be loaded (a failed build), before any file is touched. */
+export function loadSqliteDriver(): void {
+  new Database(":memory:").close();
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS kv (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    expires_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires_at) WHERE expires_at IS NOT NULL;
+  CREATE TABLE IF NOT EXISTS queue_items (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    owner TEXT
+  );
+  CREATE INDEX IF NOT EXISTS queue_items_by_queue ON queue_items (queue, seq);
+  CREATE TABLE IF NOT EXISTS leases (
+    owner TEXT PRIMARY KEY,
+    until INTEGER NOT NULL
+  ) WITHOUT ROWID;
+`;
+
+// Claimable: no live lease holds the item, and no earlier item of its group is held by another live
+// process (that process answers the conversation in order). An item's id is its seq, as text.
+const CLAIMABLE = `
+  WITH blocked AS (
+    SELECT j.grp, MIN(j.seq) AS first FROM queue_items j
+    JOIN leases l ON l.owner = j.owner AND l.until > @now
+    WHERE j.queue = @queue AND j.owner <> @owner
+    GROUP BY j.grp
+  )
+  SELECT i.seq, i.grp, i.payload FROM queue_items i
+  LEFT JOIN leases l ON l.owner = i.owner AND l.until > @now
+  LEFT JOIN blocked b ON b.grp = i.grp
+  WHERE i.queue = @queue AND l.owner IS NULL AND (b.first IS NULL OR i.seq < b.first)
+  ORDER BY i.seq
+  LIMIT @limit
+`;
+
+type Row = { seq: number; grp: string; payload: string };
+
+export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+  const file = resolve(path);
+  mkdirSync(dirname(file), { recursive: true });
+  // Created private before SQLite opens it; SQLite gives the -wal and -shm files the same mode.
+  closeSync(openSync(file, "a", 0o600));
+  const db = new Database(file, { timeout: 0 });
+  try {
+    const store = new SqliteStore(db, file, options);
+    await store.init();
+    return store;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly kind = "sqlite" as const;
+  private closed = false;
+  private readonly now: () => number;
+  private readonly opTimeoutMs: number;
+  private readonly logger: Logger | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly sweepIntervalMs: number;
+  private statements!: ReturnType<typeof prepare>;
+  private batchTx!: Database.Transaction<(ops: WriteOp[], encoded: string[]) => BatchResult>;
+  private claimTx!: Database.Transaction<(queue: string, owner: string, limit: number) => Row[]>;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly file: string,
+    options: SqliteStoreOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.opTimeoutMs = options.opTimeoutMs ?? DEFAULTS.storeOpTimeoutMs;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? DEFAULTS.storeSweepIntervalMs;
+    this.logger = options.logger;
+  }
+
+  /** Sets WAL, creates the tables, makes the files private and sweeps once. */
+  async init(): Promise<void> {
+    await this.run("open", () => {
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = NORMAL");
+      this.db.exec(SCHEMA);
+    });
+    for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`])
+      if (existsSync(f)) chmodSync(f, 0o600);
+    this.statements = prepare(this.db);
+    this.batchTx = this.db.transaction((ops: WriteOp[], encoded: string[]) => this.applyBatch(ops, encoded));
+    this.claimTx = this.db.transaction((queue: string, owner: string, limit: number): Row[] => {
+      const rows = this.statements.claimable.all({ queue, owner, now: this.now(), limit }) as Row[];
+      for (const row of rows) this.statements.setOwner.run(owner, row.seq);
+      return rows;
+    });
+    await this.sweep();
+    this.sweeper = setInterval(() => {
+      this.sweep().catch((err: unknown) => this.logger?.warn({ err }, "sweeping expired store rows failed"));
+    }, this.sweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const row = await this.run("get", () => this.statements.get.get(key, this.now()) as { value: string });
+    return row ? decodeValue<T>(row.value) : undefined;
+  }
+
+  async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
+    const json = encodeValue(value);
+    await this.run("set", () => this.statements.set.run(key, json, this.expiry(ttlMs)));
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return this.run("delete", () => {
+      const row = this.statements.delete.get(key) as { expires_at: number | null } | undefined;
+      return row !== undefined && (row.expires_at === null || row.expires_at > this.now());
+    });
+  }
+
+  async setIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean> {
+    const json = encodeValue(value);
+    return this.run("setIfAbsent", () => {
+      const now = this.now();
+      const expiresAt = this.expiry(ttlMs);
+      return this.statements.setIfAbsent.run({ key, json, expiresAt, now }).changes === 1;
+    });
+  }
+
+  async batch(ops: WriteOp[]): Promise<BatchResult> {
+    const encoded = ops.map((op) => {
+      if (op.op === "set") return encodeValue(op.value);
+      if (op.op === "claim") return encodeValue(op.value ?? true);
+      if (op.op === "append" || op.op === "update") return encodeValue(op.payload);
+      return "";
+    });
+    return this.run("batch", () => this.batchTx.immediate(ops, encoded));
+  }
+
+  async renewLease(owner: string, leaseMs: number): Promise<void> {
+    await this.run("renewLease", () => this.statements.renewLease.run(owner, this.now() + leaseMs));
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    await this.run("releaseLease", () => this.statements.releaseLease.run(owner));
+  }
+
+  async claim<T>(queue: string, owner: string, options: ClaimOptions = {}): Promise<QueueItem<T>[]> {
+    const limit = options.limit ?? -1;
+    const rows = await this.run("claim", () => this.claimTx.immediate(queue, owner, limit));
+    return rows.map((row) => ({
+      id: String(row.seq),
+      queue,
+      group: row.grp,
+      seq: row.seq,
+      payload: decodeValue<T>(row.payload),
+      owner,
+    }));
+  }
+
+  async queueSize(queue: string): Promise<number> {
+    return this.run("queueSize", () => (this.statements.queueSize.get(queue) as { n: number }).n);
+  }
+
+  async ping(): Promise<void> {
+    await this.run("ping", () => this.statements.ping.get());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweeper);
+    this.db.close();
+  }
+
+  /** Deletes expired keys and leases; reads already ignore them. */
+  async sweep(): Promise<{ keys: number; leases: number }> {
+    return this.run("sweep", () => {
+      const now = this.now();
+      return {
+        keys: this.statements.sweepKeys.run(now).changes,
+        leases: this.statements.sweepLeases.run(now).changes,
+      };
+    });
+  }
+
+  /** Checks every claim, then applies every op; runs inside one IMMEDIATE transaction. */
+  private applyBatch(ops: WriteOp[], encoded: string[]): BatchResult {
+    const s = this.statements;
+    const now = this.now();
+    for (const op of ops)
+      if (op.op === "claim" && s.exists.get(op.key, now)) return { applied: false, appended: [] };
+    const appended: QueueItem[] = [];
+    ops.forEach((op, i) => {
+      const data = encoded[i]!;
+      switch (op.op) {
+        case "set":
+        case "claim":
+          s.set.run(op.key, data, this.expiry(op.ttlMs));
+          break;
+        case "delete":
+          s.delete.get(op.key);
+          break;
+        case "append": {
+          const seq = Number(s.append.run(op.queue, op.group, data, op.owner).lastInsertRowid);
+          const { queue, group, owner } = op;
+          appended.push({ id: String(seq), queue, group, seq, payload: decodeValue(data), owner });
+          break;
+        }
+        case "update":
+          s.update.run(data, op.queue, itemSeq(op.id));
+          break;
+        case "ack":
+          s.ack.run(op.queue, itemSeq(op.id));
+          break;
+      }
+    });
+    return { applied: true, appended };
+  }
+
+  private expiry(ttlMs: number | undefined): number | null {
+    return ttlMs === undefined ? null : this.now() + ttlMs;
+  }
+
+  /**
+   * Runs one synchronous step, retrying it after a short pause while another connection holds the
+   * write lock, until the op timeout; maps driver errors to StoreError.
+   */
+  private async run<T>(what: string, step: () => T): Promise<T> {
+    const deadline = Date.now() + this.opTimeoutMs;
+    let pause = 1;
+    for (;;) {
+      if (this.closed)
+        throw new StoreError("STORE_UNAVAILABLE", `SQLite store ${what}: the store was closed`);
+      try {
+        return step();
+      } catch (err) {
+        if (!isBusy(err)) {
+          throw new StoreError("STORE_FAILED", `SQLite store ${what} failed: ${messageOf(err)}`, {
+            cause: err,
+          });
+        }
+        if (Date.now() + pause > deadline) {
+          throw new StoreError(
+            "STORE_BUSY",
+            `SQLite store ${what}: another process held the database lock for over ${this.opTimeoutMs} ms`,
+            { cause: err },
+          );
+        }
+        await new Promise((r) => setTimeout(r, pause * (0.5 + Math.random())));
+        pause = Math.min(pause * 2, 25);
+      }
+    }
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    get: db.prepare("SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)"),
+    exists: db.prepare("SELECT 1 FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)"),
+    set: db.prepare(
+      `INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+    ),
+    setIfAbsent: db.prepare(
+      `INSERT INTO kv (key, value, expires_at) VALUES (@key, @json, @expiresAt)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+       WHERE kv.expires_at IS NOT NULL AND kv.expires_at <= @now`,
+    ),
+    delete: db.prepare("DELETE FROM kv WHERE key = ? RETURNING expires_at"),
+    append: db.prepare("INSERT INTO queue_items (queue, grp, payload, owner) VALUES (?, ?, ?, ?)"),
+    update: db.prepare("UPDATE queue_items SET payload = ? WHERE queue = ? AND seq = ?"),
+    ack: db.prepare("DELETE FROM queue_items WHERE queue = ? AND seq = ?"),
+    claimable: db.prepare(CLAIMABLE),
+    setOwner: db.prepare("UPDATE queue_items SET owner = ? WHERE seq = ?"),
+    queueSize: db.prepare("SELECT COUNT(*) AS n FROM queue_items WHERE queue = ?"),
+    renewLease: db.prepare(
+      "INSERT INTO leases (owner, until) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET until = excluded.until",
+    ),
+    releaseLease: db.prepare("DELETE FROM leases WHERE owner = ?"),
+    sweepKeys: db.prepare("DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?"),
+    sweepLeases: db.prepare("DELETE FROM leases WHERE until <= ?"),
+    ping: db.prepare("SELECT 1"),
+  };
+}
+
+/** An item id is its seq as text; anything else names no item. */
+function itemSeq(id: string): number {
+  return /^\d+$/.test(id) ? Number(id) : -1;
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,150 @@
+// What only the SQLite store has to show: a private file, expired rows really deleted, and a write
+// lock held by another process failing writes in time (STORE_BUSY) without blocking reads or the loop.
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { StoreError } from "../../src/errors.js";
+import { openStore } from "../../src/store/open-store.js";
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite-store.js";
+import type { Store } from "../../src/store/types.js";
+
+const dir = mkdtempSync(join(tmpdir(), "store-sqlite-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const freshFile = () => join(dir, `db-${++n}.sqlite`);
+
+const opened: Array<Store | Database.Database> = [];
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const s of opened.splice(0)) {
+    if (s instanceof Database) s.close();
+    else await s.close();
+  }
+});
+function track<T extends Store | Database.Database>(s: T): T {
+  opened.push(s);
+  return s;
+}
+function rawCount(file: string, table: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+const mode = (file: string) => statSync(file).mode & 0o777;
+
+describe("sqlite store", () => {
+  it("keeps its file and WAL private to the bridge's user", async () => {
+    const file = freshFile();
+    const store = track(await openStore(`sqlite://${file}`));
+    await store.set("k", "secret session");
+    expect(mode(file)).toBe(0o600);
+    expect(mode(`${file}-wal`)).toBe(0o600);
+    expect(mode(`${file}-shm`)).toBe(0o600);
+  });
+
+  it("makes a world-readable file left by an older version private", async () => {
+    const file = freshFile();
+    writeFileSync(file, "");
+    chmodSync(file, 0o644);
+    track(await openStore(`sqlite://${file}`));
+    expect(mode(file)).toBe(0o600);
+  });
+
+  it("keeps what was written across a reopen", async () => {
+    const file = freshFile();
+    const first = await openStore(`sqlite://${file}`);
+    await first.set("session", { id: "s1" });
+    await first.batch([{ op: "append", queue: "q", group: "g", payload: "m", owner: "A" }]);
+    await first.close();
+    const second = track(await openStore(`sqlite://${file}`));
+    expect(await second.get("session")).toEqual({ id: "s1" });
+    expect(await second.queueSize("q")).toBe(1);
+  });
+
+  it("deletes expired keys and leases from the file at open and on its sweep timer", async () => {
+    const file = freshFile();
+    let now = 1_000_000;
+    const clock = () => now;
+    const first = await openSqliteStore(file, { now: clock });
+    await first.set("short", 1, 1000);
+    await first.set("kept", 2);
+    await first.renewLease("A", 1000);
+    await first.close();
+    expect(rawCount(file, "kv")).toBe(2);
+    now += 1001;
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const store = track(await openSqliteStore(file, { now: clock, sweepIntervalMs: 60_000 }));
+    expect(rawCount(file, "kv")).toBe(1);
+    expect(rawCount(file, "leases")).toBe(0);
+
+    await store.set("later", 3, 5000);
+    await store.renewLease("B", 5000);
+    now += 5001;
+    expect(rawCount(file, "kv")).toBe(2);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.waitUntil(() => rawCount(file, "kv") === 1);
+    expect(rawCount(file, "leases")).toBe(0);
+    expect(await store.get("kept")).toBe(2);
+  });
+
+  describe("while another process holds the write lock", () => {
+    async function lockedStore(opTimeoutMs: number) {
+      const file = freshFile();
+      const store = track(await openStore(`sqlite://${file}`, { opTimeoutMs }));
+      await store.set("before", "committed");
+      const other = track(new Database(file, { timeout: 0 }));
+      other.exec("BEGIN IMMEDIATE");
+      other.prepare("INSERT INTO kv (key, value) VALUES ('uncommitted', '1')").run();
+      return { store, other };
+    }
+
+    it("fails a write with STORE_BUSY after the op timeout, and reads still answer", async () => {
+      const { store } = await lockedStore(300);
+      const started = Date.now();
+      const write = store.set("k", 1).catch((e: unknown) => e);
+      // The event loop is free while the write waits: a timer set after it still fires first.
+      const first = await Promise.race([
+        write.then(() => "write"),
+        new Promise((r) => setTimeout(r, 20, "timer")),
+      ]);
+      expect(first).toBe("timer");
+      expect(await store.get("before")).toBe("committed");
+      expect(await store.get("uncommitted")).toBeUndefined();
+      const error = await write;
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).code).toBe("STORE_BUSY");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(await store.batch([{ op: "claim", key: "c" }]).catch((e: StoreError) => e.code)).toBe(
+        "STORE_BUSY",
+      );
+    });
+
+    it("completes a waiting write once the lock is released", async () => {
+      const { store, other } = await lockedStore(5000);
+      const write = store.batch([
+        { op: "claim", key: "event-1" },
+        { op: "append", queue: "q", group: "g", payload: "m", owner: "A" },
+      ]);
+      expect(await store.queueSize("q")).toBe(0);
+      other.exec("COMMIT");
+      expect((await write).applied).toBe(true);
+      expect(await store.get("uncommitted")).toBe(1);
+      expect(await store.queueSize("q")).toBe(1);
+    });
+  });
+
+  it("reports a broken database file as STORE_FAILED", async () => {
+    const file = freshFile();
+    const store = track((await openStore(`sqlite://${file}`)) as SqliteStore);
+    const other = track(new Database(file));
+    other.exec("DROP TABLE kv");
+    const error = await store.get("k").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe("STORE_FAILED");
+  });
+});
