@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { DEFAULTS } from "../defaults.js";
 import { StoreError } from "../errors.js";
 import { decodeValue, encodeValue } from "./json.js";
-import type { BatchResult, ClaimOptions, QueueItem, Store, WriteOp } from "./types.js";
+import type { BatchResult, ClaimOptions, QueueItem, SlotResult, Store, WriteOp } from "./types.js";
 
 export interface SqliteStoreOptions {
   opTimeoutMs?: number;
@@ -42,6 +42,13 @@ const SCHEMA = `
     owner TEXT PRIMARY KEY,
     until INTEGER NOT NULL
   ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS slots (
+    key TEXT NOT NULL,
+    member TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (key, member)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS slots_by_time ON slots (key, at);
 `;
 
 // Claimable: no live lease holds the item, and no earlier item of its group is held by another live
@@ -90,6 +97,9 @@ export class SqliteStore implements Store {
   private statements!: ReturnType<typeof prepare>;
   private batchTx!: Database.Transaction<(ops: WriteOp[], encoded: string[]) => BatchResult>;
   private claimTx!: Database.Transaction<(queue: string, owner: string, limit: number) => Row[]>;
+  private takeSlotTx!: Database.Transaction<
+    (key: string, spanMs: number, limit: number, member: string) => SlotResult
+  >;
 
   constructor(
     private readonly db: Database.Database,
@@ -117,6 +127,17 @@ export class SqliteStore implements Store {
       const rows = this.statements.claimable.all({ queue, owner, now: this.now(), limit }) as Row[];
       for (const row of rows) this.statements.setOwner.run(owner, row.seq);
       return rows;
+    });
+    this.takeSlotTx = this.db.transaction((key: string, spanMs: number, limit: number, member: string) => {
+      const now = this.now();
+      this.statements.pruneSlots.run(key, now - spanMs);
+      const { n } = this.statements.countSlots.get(key) as { n: number };
+      if (n < limit) {
+        this.statements.putSlot.run(key, member, now);
+        return { taken: true } as const;
+      }
+      const { at } = this.statements.blockingSlot.get(key, n - limit) as { at: number };
+      return { taken: false, waitMs: at + spanMs - now } as const;
     });
     await this.sweep();
     this.sweeper = setInterval(() => {
@@ -180,6 +201,26 @@ export class SqliteStore implements Store {
       payload: decodeValue<T>(row.payload),
       owner,
     }));
+  }
+
+  async listLeases(): Promise<string[]> {
+    return this.run("listLeases", () =>
+      (this.statements.liveLeases.all(this.now()) as Array<{ owner: string }>).map((r) => r.owner),
+    );
+  }
+
+  async takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult> {
+    return this.run("takeSlot", () => this.takeSlotTx.immediate(key, spanMs, limit, member));
+  }
+
+  async finishSlot(key: string, _spanMs: number, member: string): Promise<void> {
+    await this.run("finishSlot", () => this.statements.moveSlot.run(this.now(), key, member));
+  }
+
+  async listSlots(key: string, spanMs: number): Promise<number[]> {
+    return this.run("listSlots", () =>
+      (this.statements.slotTimes.all(key, this.now() - spanMs) as Array<{ at: number }>).map((r) => r.at),
+    );
   }
 
   async queueSize(queue: string): Promise<number> {
@@ -304,6 +345,13 @@ function prepare(db: Database.Database) {
     releaseLease: db.prepare("DELETE FROM leases WHERE owner = ?"),
     sweepKeys: db.prepare("DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?"),
     sweepLeases: db.prepare("DELETE FROM leases WHERE until <= ?"),
+    liveLeases: db.prepare("SELECT owner FROM leases WHERE until > ?"),
+    pruneSlots: db.prepare("DELETE FROM slots WHERE key = ? AND at <= ?"),
+    countSlots: db.prepare("SELECT COUNT(*) AS n FROM slots WHERE key = ?"),
+    putSlot: db.prepare("INSERT OR REPLACE INTO slots (key, member, at) VALUES (?, ?, ?)"),
+    blockingSlot: db.prepare("SELECT at FROM slots WHERE key = ? ORDER BY at LIMIT 1 OFFSET ?"),
+    moveSlot: db.prepare("UPDATE slots SET at = ? WHERE key = ? AND member = ?"),
+    slotTimes: db.prepare("SELECT at FROM slots WHERE key = ? AND at > ? ORDER BY at"),
     ping: db.prepare("SELECT 1"),
   };
 }

@@ -226,7 +226,7 @@ describe("the relay", () => {
   it("tells the user briefly when the assistant rejects the key, instead of staying silent", async () => {
     const adapter = new TestAdapter();
     const t = await start({ adapters: [adapter] });
-    t.assistant.injectFaults({ kind: "error", code: "INVALID_API_KEY" });
+    t.assistant.injectFaults({ kind: "error", code: "INVALID_API_KEY", on: "chat" });
     await adapter.say({ channel: "D1", text: "are you there" });
     const [apology] = await adapter.waitForPosts(1);
     expect(apology!.text).toMatch(/^Sorry/);
@@ -341,7 +341,7 @@ describe("the relay across restarts on SQLite", () => {
       });
       await first.say({ channel: "D1", text: "spends the budget" });
       await first.say({ channel: "D2", text: "waits for budget" });
-      await first.waitForPosts(1);
+      await first.waitForPosts(1, (p) => p.text.startsWith("[session"));
       await a.close();
       const replies = (adapter: TestAdapter) => adapter.posted.filter((p) => p.text.startsWith("[session"));
       expect(replies(first)).toHaveLength(1);

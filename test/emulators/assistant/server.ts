@@ -27,15 +27,20 @@ export type ApiErrorCode =
 
 export type Fault =
   /** An envelope error; a 429 also carries Retry-After (retryAfterSeconds, default 1) and X-RateLimit-*. */
-  | { kind: "error"; code: ApiErrorCode; status?: number; message?: string; retryAfterSeconds?: number }
-  /** A proxy's HTML error page (default 502). */
-  | { kind: "non-json"; status?: number }
-  /** Answers normally, delayMs late. */
-  | { kind: "slow"; delayMs: number }
-  /** Never answers (until the client gives up or close()). */
-  | { kind: "hang" }
-  /** Destroys the socket without a response. */
-  | { kind: "drop" };
+  (
+    | { kind: "error"; code: ApiErrorCode; status?: number; message?: string; retryAfterSeconds?: number }
+    /** A proxy's HTML error page (default 502). */
+    | { kind: "non-json"; status?: number }
+    /** Answers normally, delayMs late. */
+    | { kind: "slow"; delayMs: number }
+    /** Never answers (until the client gives up or close()). */
+    | { kind: "hang" }
+    /** Destroys the socket without a response. */
+    | { kind: "drop" }
+  ) & {
+    /** Only requests of this kind meet the fault (default: the next request, whatever it is). */
+    on?: "chat" | "data";
+  };
 
 export interface RecordedRequest {
   /** ms since epoch (options.now) when the request had arrived in full. */
@@ -276,7 +281,8 @@ class AssistantEmulatorServer extends EventEmitter implements AssistantEmulator 
       this.write(res, arrival, route, reply(outcome, {}, false));
       return;
     }
-    const fault = this.faults.shift();
+    const faultAt = this.faults.findIndex((f) => f.on === undefined || f.on === route.kind);
+    const fault = faultAt === -1 ? undefined : this.faults.splice(faultAt, 1)[0];
     const window = route.kind === "chat" ? this.chatWindow : this.dataWindow;
     if (fault?.kind === "hang") {
       res.on("close", () => this.log(arrival, route, { status: 0, counted: false }));
