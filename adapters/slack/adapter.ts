@@ -16,7 +16,6 @@
 import { App, type AuthorizeResult, ExpressReceiver, SocketModeReceiver, type webApi } from "@slack/bolt";
 import { InstallProvider } from "@slack/oauth";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import Keyv from "keyv";
 import type { Logger } from "pino";
 import type {
   AuthorRef,
@@ -33,7 +32,7 @@ import type {
 } from "../../src/adapter.js";
 import { DEFAULTS } from "../../src/defaults.js";
 import { ConfigError } from "../../src/errors.js";
-import { StoreKeyvAdapter } from "../../src/store/keyv-adapter.js";
+import { storeKeyv } from "../../src/store/keyv-adapter.js";
 import type { Store } from "../../src/store/types.js";
 import { slackErrorCode, toDeliveryError } from "./errors.js";
 import { classifySlackEvent, type SlackMessageEvent } from "./inbound.js";
@@ -138,12 +137,7 @@ export class SlackAdapter implements PlatformAdapter {
     });
 
     if (options.oauth) {
-      this.installations = new KeyvInstallationStore(
-        new Keyv({
-          store: new StoreKeyvAdapter(options.oauth.store, "slack-installation"),
-          throwOnErrors: true,
-        }),
-      );
+      this.installations = new KeyvInstallationStore(storeKeyv(options.oauth.store, "slack-installation"));
       this.installer = new InstallProvider({
         clientId: options.oauth.clientId,
         clientSecret: options.oauth.clientSecret,

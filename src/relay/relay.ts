@@ -150,7 +150,7 @@ export class Relay implements InboundSink {
     this.backlogLoaded = this.adoptOrphans();
     await this.backlogLoaded;
     this.accepting = true;
-    this.adoptTimer = setInterval(() => void this.adoptOrphans(), this.lease.leaseMs / 3);
+    this.adoptTimer = setInterval(() => void this.adoptOrphans(), this.lease.leaseMs / 6);
     this.adoptTimer.unref();
   }
 
@@ -162,6 +162,7 @@ export class Relay implements InboundSink {
   private async adoptOrphans(): Promise<void> {
     let orphans: PendingMessage[];
     try {
+      await this.lease.releaseDeadPeers();
       orphans = await this.health.watch(this.pending.claimOrphans());
     } catch (error) {
       this.options.logger.warn({ err: error }, "could not look for messages left by a stopped process");

@@ -1,9 +1,9 @@
 // Maps each conversation to its assistant session (our sessionId, the assistant's conversationId)
 // and back, so webhook events can find the chat a session lives in. Idle sessions expire.
 import { randomUUID } from "node:crypto";
-import Keyv from "keyv";
+import type Keyv from "keyv";
 import type { ReplyTarget } from "../adapter.js";
-import { StoreKeyvAdapter } from "../store/keyv-adapter.js";
+import { storeKeyv } from "../store/keyv-adapter.js";
 import type { Store } from "../store/types.js";
 
 export interface SessionRecord {
@@ -28,14 +28,8 @@ export class SessionStore {
     private readonly idleMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.sessions = new Keyv<SessionRecord>({
-      store: new StoreKeyvAdapter(store, "session"),
-      throwOnErrors: true,
-    });
-    this.index = new Keyv<string>({
-      store: new StoreKeyvAdapter(store, "session-index"),
-      throwOnErrors: true,
-    });
+    this.sessions = storeKeyv<SessionRecord>(store, "session");
+    this.index = storeKeyv<string>(store, "session-index");
   }
 
   get(conversationKey: string): Promise<SessionRecord | undefined> {

@@ -1,9 +1,9 @@
 // Keyv over the store layer: code that wants Keyv's key-value surface (sessions, Slack
 // installations) gets it on whichever store is configured, under a prefix of its own that does not
-// depend on what else was opened. Use it with `throwOnErrors: true`, so a store failure reaches the
-// caller instead of reading as "not found".
+// depend on what else was opened, and with store failures thrown to the caller instead of reading
+// as "not found" (Keyv's default).
 import { EventEmitter } from "node:events";
-import type { KeyvStoreAdapter, StoredData } from "keyv";
+import Keyv, { type KeyvStoreAdapter, type StoredData } from "keyv";
 import type { Store } from "./types.js";
 
 export class StoreKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
@@ -37,4 +37,15 @@ export class StoreKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
   private key(key: string): string {
     return `${this.prefix}:${key}`;
   }
+}
+
+/** A Keyv whose keys live under `prefix` in the store; values are stored as JSON once, not twice. */
+export function storeKeyv<T>(store: Store, prefix: string): Keyv<T> {
+  return new Keyv<T>({
+    store: new StoreKeyvAdapter(store, prefix),
+    throwOnErrors: true,
+    useKeyPrefix: false,
+    serialize: undefined,
+    deserialize: undefined,
+  });
 }

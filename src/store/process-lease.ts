@@ -37,7 +37,8 @@ export class ProcessLease {
     await this.health.watch(this.store.renewLease(this.owner, this.leaseMs));
   }
 
-  private async releaseDeadPeers(): Promise<void> {
+  /** Ends the leases of processes on this host that are gone, so their work is claimable at once. */
+  async releaseDeadPeers(): Promise<void> {
     for (const owner of await this.store.listLeases()) {
       if (owner !== this.owner && diedOnThisHost(owner)) await this.store.releaseLease(owner);
     }
