@@ -159,7 +159,11 @@ export class Relay implements InboundSink {
     return this.backlogLoaded;
   }
 
-  private async adoptOrphans(): Promise<void> {
+  /**
+   * Takes over now what stopped or crashed processes left in the store (it also happens every few
+   * seconds by itself).
+   */
+  async adoptOrphans(): Promise<void> {
     let orphans: PendingMessage[];
     try {
       await this.lease.releaseDeadPeers();

@@ -34,7 +34,7 @@ describe("a rolling deploy on a shared Redis store", () => {
         await newAdapter.say({ channel: "new", text: "asked of the new process" });
         await oldAdapter.say({ channel: "late", text: "asked of the old process during the overlap" });
         await old.stopBridge();
-        await fresh.bridge.relay.backlogResumed;
+        await fresh.bridge.relay.adoptOrphans();
         await fresh.bridge.relay.whenIdle();
       } finally {
         await fresh.close();
