@@ -4,6 +4,7 @@
 // as "not found" (Keyv's default).
 import { EventEmitter } from "node:events";
 import Keyv, { type KeyvStoreAdapter, type StoredData } from "keyv";
+import { StoreError } from "../errors.js";
 import type { Store } from "./types.js";
 
 export class StoreKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
@@ -30,8 +31,9 @@ export class StoreKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
     return this.store.delete(this.key(key));
   }
 
+  /** The store layer lists no keys, so a whole prefix cannot be dropped at once. */
   async clear(): Promise<void> {
-    throw new Error("clearing a whole prefix is not supported by the store layer");
+    throw new StoreError("STORE_FAILED", `clearing every "${this.prefix}" key is not supported by the store`);
   }
 
   private key(key: string): string {

@@ -1,9 +1,315 @@
-// placeholder
+// The redis:// store: the Store interface on one Redis server, shared by any number of bridge
+// processes. Every key starts with a fixed prefix; multi-key steps (a batch, a claim) are Lua scripts,
+// so each is atomic. Calls fail fast while Redis is away (no offline queue) and never outlast the op
+// timeout; the client reconnects on its own with capped backoff.
+import { createHash } from "node:crypto";
+import { createClient, ErrorReply } from "@redis/client";
 import type { Logger } from "pino";
-import type { Store } from "./types.js";
-export async function openRedisStore(
-  _url: string,
-  _o: { opTimeoutMs: number; logger?: Logger },
-): Promise<Store> {
-  throw new Error("not yet");
+import { DEFAULTS } from "../defaults.js";
+import { StoreError } from "../errors.js";
+import { decodeValue, encodeValue } from "./json.js";
+import { withOpTimeout } from "./op-timeout.js";
+import { redactStoreUrl } from "./store-url.js";
+import type { BatchResult, ClaimOptions, QueueItem, Store, WriteOp } from "./types.js";
+
+export interface RedisStoreOptions {
+  opTimeoutMs?: number;
+  /** Prefix of every key; defaults to DEFAULTS.storeRedisPrefix. */
+  prefix?: string;
+  logger?: Logger;
+}
+
+// Key layout under the prefix P: P.."kv:"..key (JSON text), P.."seq" (the global append counter),
+// P.."q:"..queue (sorted set of item ids scored by seq), P.."item:"..queue..":"..id (hash of grp,
+// payload, owner), P.."lease:"..owner (exists while the lease lives). An item's id is its seq as text.
+
+// ARGV[1] prefix, ARGV[2] the ops as JSON (values already JSON text in `data`). Checks every claim
+// first and writes nothing when one is taken; returns {0} or {1, seq of each append...}.
+const BATCH = `
+local P = ARGV[1]
+local ops = cjson.decode(ARGV[2])
+for _, op in ipairs(ops) do
+  if op.op == 'claim' and redis.call('EXISTS', P .. 'kv:' .. op.key) == 1 then return {0} end
+end
+local out = {1}
+for _, op in ipairs(ops) do
+  if op.op == 'set' or op.op == 'claim' then
+    if op.ttl then
+      redis.call('SET', P .. 'kv:' .. op.key, op.data, 'PX', op.ttl)
+    else
+      redis.call('SET', P .. 'kv:' .. op.key, op.data)
+    end
+  elseif op.op == 'delete' then
+    redis.call('DEL', P .. 'kv:' .. op.key)
+  elseif op.op == 'append' then
+    local seq = redis.call('INCR', P .. 'seq')
+    local id = tostring(seq)
+    redis.call('HSET', P .. 'item:' .. op.queue .. ':' .. id, 'grp', op.group, 'payload', op.data, 'owner', op.owner)
+    redis.call('ZADD', P .. 'q:' .. op.queue, seq, id)
+    table.insert(out, seq)
+  elseif op.op == 'update' then
+    local item = P .. 'item:' .. op.queue .. ':' .. op.id
+    if redis.call('EXISTS', item) == 1 then redis.call('HSET', item, 'payload', op.data) end
+  elseif op.op == 'ack' then
+    redis.call('DEL', P .. 'item:' .. op.queue .. ':' .. op.id)
+    redis.call('ZREM', P .. 'q:' .. op.queue, op.id)
+  end
+end
+return out
+`;
+
+// ARGV: prefix, queue, claimant, limit (-1 for all). Walks the queue oldest first and takes items no
+// live lease holds, skipping a group once another live process holds one of its items (order).
+// Returns a flat list: id, seq, grp, payload for each item taken.
+const CLAIM = `
+local P, queue, owner, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local entries = redis.call('ZRANGE', P .. 'q:' .. queue, 0, -1, 'WITHSCORES')
+local blocked, live, out, taken = {}, {}, {}, 0
+for i = 1, #entries, 2 do
+  if limit >= 0 and taken >= limit then break end
+  local id = entries[i]
+  local item = P .. 'item:' .. queue .. ':' .. id
+  local fields = redis.call('HMGET', item, 'grp', 'owner')
+  local grp, holder = fields[1], fields[2]
+  if grp then
+    local held = false
+    if holder then
+      if live[holder] == nil then live[holder] = redis.call('EXISTS', P .. 'lease:' .. holder) == 1 end
+      held = live[holder]
+    end
+    if held then
+      if holder ~= owner then blocked[grp] = true end
+    elseif not blocked[grp] then
+      redis.call('HSET', item, 'owner', owner)
+      table.insert(out, id)
+      table.insert(out, entries[i + 1])
+      table.insert(out, grp)
+      table.insert(out, redis.call('HGET', item, 'payload'))
+      taken = taken + 1
+    end
+  end
+end
+return out
+`;
+
+type Client = ReturnType<typeof createClient>;
+
+export async function openRedisStore(url: string, options: RedisStoreOptions = {}): Promise<RedisStore> {
+  const store = new RedisStore(url, options);
+  await store.connect();
+  return store;
+}
+
+export class RedisStore implements Store {
+  readonly kind = "redis" as const;
+  readonly prefix: string;
+  private readonly client: Client;
+  private readonly opTimeoutMs: number;
+  private readonly logger: Logger | undefined;
+  private readonly shown: string;
+  private connectedOnce = false;
+  private down = false;
+  private closed = false;
+
+  constructor(url: string, options: RedisStoreOptions = {}) {
+    this.prefix = options.prefix ?? DEFAULTS.storeRedisPrefix;
+    this.opTimeoutMs = options.opTimeoutMs ?? DEFAULTS.storeOpTimeoutMs;
+    this.logger = options.logger;
+    this.shown = redactStoreUrl(url);
+    this.client = createClient({
+      url,
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: this.opTimeoutMs,
+        // The first connect fails at once (open reports it); later drops are retried forever.
+        reconnectStrategy: (attempt, cause) => (this.connectedOnce ? Math.min(attempt * 100, 2000) : cause),
+      },
+    });
+    this.client.on("error", (err: unknown) => {
+      if (this.down || !this.connectedOnce) return;
+      this.down = true;
+      this.logger?.warn({ err, store: this.shown }, "lost the connection to Redis; reconnecting");
+    });
+    this.client.on("ready", () => {
+      if (this.down) this.logger?.info({ store: this.shown }, "reconnected to Redis");
+      this.down = false;
+    });
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await withOpTimeout(this.client.connect(), this.opTimeoutMs, `connecting to Redis at ${this.shown}`);
+      this.connectedOnce = true;
+    } catch (err) {
+      this.closed = true;
+      if (this.client.isOpen) this.client.destroy();
+      throw new StoreError("STORE_UNAVAILABLE", `cannot reach Redis at ${this.shown}: ${messageOf(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const text = await this.call("get", (c) => c.get(this.kv(key)));
+    return text === null ? undefined : decodeValue<T>(text);
+  }
+
+  async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
+    const json = encodeValue(value);
+    await this.call("set", (c) =>
+      c.set(this.kv(key), json, ttlMs === undefined ? {} : { expiration: { type: "PX", value: ttlMs } }),
+    );
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.call("delete", (c) => c.del(this.kv(key)))) > 0;
+  }
+
+  async setIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean> {
+    const json = encodeValue(value);
+    const reply = await this.call("setIfAbsent", (c) =>
+      c.set(this.kv(key), json, {
+        condition: "NX",
+        ...(ttlMs === undefined ? {} : { expiration: { type: "PX" as const, value: ttlMs } }),
+      }),
+    );
+    return reply === "OK";
+  }
+
+  async batch(ops: WriteOp[]): Promise<BatchResult> {
+    const wire = ops.map((op) => {
+      switch (op.op) {
+        case "set":
+          return { op: op.op, key: op.key, data: encodeValue(op.value), ...ttl(op.ttlMs) };
+        case "claim":
+          return { op: op.op, key: op.key, data: encodeValue(op.value ?? true), ...ttl(op.ttlMs) };
+        case "append":
+          return {
+            op: op.op,
+            queue: op.queue,
+            group: op.group,
+            owner: op.owner,
+            data: encodeValue(op.payload),
+          };
+        case "update":
+          return { op: op.op, queue: op.queue, id: op.id, data: encodeValue(op.payload) };
+        default:
+          return op;
+      }
+    });
+    const reply = (await this.script("batch", BATCH, [this.prefix, JSON.stringify(wire)])) as number[];
+    if (reply[0] !== 1) return { applied: false, appended: [] };
+    const seqs = reply.slice(1);
+    const appended: QueueItem[] = [];
+    for (const sent of wire) {
+      if (sent.op !== "append") continue;
+      const seq = Number(seqs[appended.length]);
+      const { queue, group, owner, data } = sent;
+      appended.push({ id: String(seq), queue, group, seq, payload: decodeValue(data), owner });
+    }
+    return { applied: true, appended };
+  }
+
+  async renewLease(owner: string, leaseMs: number): Promise<void> {
+    await this.call("renewLease", (c) =>
+      c.set(this.lease(owner), "1", { expiration: { type: "PX", value: leaseMs } }),
+    );
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    await this.call("releaseLease", (c) => c.del(this.lease(owner)));
+  }
+
+  async claim<T>(queue: string, owner: string, options: ClaimOptions = {}): Promise<QueueItem<T>[]> {
+    const limit = String(options.limit ?? -1);
+    const flat = (await this.script("claim", CLAIM, [this.prefix, queue, owner, limit])) as string[];
+    const items: QueueItem<T>[] = [];
+    for (let i = 0; i < flat.length; i += 4) {
+      items.push({
+        id: flat[i]!,
+        queue,
+        group: flat[i + 2]!,
+        seq: Number(flat[i + 1]),
+        payload: decodeValue<T>(flat[i + 3]!),
+        owner,
+      });
+    }
+    return items;
+  }
+
+  async queueSize(queue: string): Promise<number> {
+    return this.call("queueSize", (c) => c.zCard(`${this.prefix}q:${queue}`));
+  }
+
+  async ping(): Promise<void> {
+    await this.call("ping", (c) => c.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.client.isReady) await this.client.close().catch(() => this.client.destroy());
+    else if (this.client.isOpen) this.client.destroy();
+  }
+
+  private kv(key: string): string {
+    return `${this.prefix}kv:${key}`;
+  }
+
+  private lease(owner: string): string {
+    return `${this.prefix}lease:${owner}`;
+  }
+
+  /** Runs a Lua script by its SHA, loading it on the first NOSCRIPT (a restarted or flushed server). */
+  private async script(what: string, source: string, args: string[]): Promise<unknown> {
+    const sha = sha1(source);
+    return this.call(what, async (c) => {
+      try {
+        return await c.evalSha(sha, { arguments: args });
+      } catch (err) {
+        if (!(err instanceof ErrorReply) || !err.message.startsWith("NOSCRIPT")) throw err;
+        return c.eval(source, { arguments: args });
+      }
+    });
+  }
+
+  /** One bounded call: fails at once while disconnected, with STORE_TIMEOUT past the op timeout. */
+  private async call<T>(what: string, command: (client: Client) => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreError("STORE_UNAVAILABLE", `Redis store ${what}: the store was closed`);
+    if (!this.client.isReady) {
+      throw new StoreError("STORE_UNAVAILABLE", `Redis store ${what}: not connected to ${this.shown}`);
+    }
+    try {
+      return await withOpTimeout(command(this.client), this.opTimeoutMs, `Redis store ${what}`);
+    } catch (err) {
+      throw toStoreError(what, err);
+    }
+  }
+}
+
+function ttl(ttlMs: number | undefined): { ttl?: number } {
+  return ttlMs === undefined ? {} : { ttl: ttlMs };
+}
+
+function toStoreError(what: string, err: unknown): StoreError {
+  if (err instanceof StoreError) return err;
+  if (err instanceof ErrorReply) {
+    return new StoreError("STORE_FAILED", `Redis store ${what} failed: ${err.message}`, { cause: err });
+  }
+  // Anything else the client throws is about the connection (offline, closed, socket dropped).
+  return new StoreError("STORE_UNAVAILABLE", `Redis store ${what}: ${messageOf(err)}`, { cause: err });
+}
+
+const shas = new Map<string, string>();
+function sha1(source: string): string {
+  let sha = shas.get(source);
+  if (!sha) {
+    sha = createHash("sha1").update(source).digest("hex");
+    shas.set(source, sha);
+  }
+  return sha;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

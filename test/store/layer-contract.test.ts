@@ -2,8 +2,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, beforeAll } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
+import { type RedisServer, startRedis } from "../support/redis.js";
 import { storeContract } from "./contract.js";
 
 const dir = mkdtempSync(join(tmpdir(), "store-layer-"));
@@ -19,4 +20,15 @@ storeContract("sqlite", {
   fakeClock: true,
   open: (options) => openStore(sqliteUrl, options),
   url: () => sqliteUrl,
+});
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.stop());
+storeContract("redis", {
+  fakeClock: false,
+  open: () => openStore(redis.url),
+  url: () => redis.url,
 });
