@@ -10,7 +10,7 @@ import { StoreError } from "../errors.js";
 import { decodeValue, encodeValue } from "./json.js";
 import { withOpTimeout } from "./op-timeout.js";
 import { redactStoreUrl } from "./store-url.js";
-import type { BatchResult, ClaimOptions, QueueItem, Store, WriteOp } from "./types.js";
+import type { BatchResult, ClaimOptions, QueueItem, SlotResult, Store, WriteOp } from "./types.js";
 
 export interface RedisStoreOptions {
   opTimeoutMs?: number;
@@ -44,7 +44,9 @@ for _, op in ipairs(ops) do
   elseif op.op == 'append' then
     local seq = redis.call('INCR', P .. 'seq')
     local id = tostring(seq)
-    redis.call('HSET', P .. 'item:' .. op.queue .. ':' .. id, 'grp', op.group, 'payload', op.data, 'owner', op.owner)
+    local item = P .. 'item:' .. op.queue .. ':' .. id
+    redis.call('HSET', item, 'grp', op.group, 'payload', op.data)
+    if op.owner then redis.call('HSET', item, 'owner', op.owner) end
     redis.call('ZADD', P .. 'q:' .. op.queue, seq, id)
     table.insert(out, seq)
   elseif op.op == 'update' then
@@ -90,6 +92,40 @@ for i = 1, #entries, 2 do
   end
 end
 return out
+`;
+
+// A budget window as a sorted set of slot members scored by when they were taken (Redis's clock).
+// KEYS[1] the set; ARGV: span ms, limit, member. Returns {1} when taken, else {0, ms until one frees}.
+const TAKE_SLOT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local span, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
+local count = redis.call('ZCARD', KEYS[1])
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], span)
+  return {1}
+end
+local blocker = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+return {0, tonumber(blocker[2]) + span - now}
+`;
+
+// KEYS[1] the set; ARGV: member, span ms. Moves a taken slot to now.
+const FINISH_SLOT = `
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  local t = redis.call('TIME')
+  redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+end
+return 0
+`;
+
+// KEYS[1] the set; ARGV: span ms. The times of the slots still in the window.
+const LIST_SLOTS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - tonumber(ARGV[1])), '+inf', 'WITHSCORES')
 `;
 
 type Client = ReturnType<typeof createClient>;
@@ -237,6 +273,42 @@ export class RedisStore implements Store {
     return items;
   }
 
+  async listLeases(): Promise<string[]> {
+    const owners: string[] = [];
+    const pattern = `${this.lease("")}*`;
+    await this.call("listLeases", async (c) => {
+      for await (const keys of c.scanIterator({ MATCH: pattern, COUNT: 200 }))
+        for (const key of keys) owners.push(key.slice(pattern.length - 1));
+    });
+    return owners;
+  }
+
+  async takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult> {
+    const reply = (await this.script(
+      "takeSlot",
+      TAKE_SLOT,
+      [String(spanMs), String(limit), member],
+      [this.slots(key)],
+    )) as number[];
+    return reply[0] === 1 ? { taken: true } : { taken: false, waitMs: Math.max(0, Number(reply[1])) };
+  }
+
+  async finishSlot(key: string, spanMs: number, member: string): Promise<void> {
+    await this.script("finishSlot", FINISH_SLOT, [member, String(spanMs)], [this.slots(key)]);
+  }
+
+  async listSlots(key: string, spanMs: number): Promise<number[]> {
+    const flat = (await this.script(
+      "listSlots",
+      LIST_SLOTS,
+      [String(spanMs)],
+      [this.slots(key)],
+    )) as string[];
+    const times: number[] = [];
+    for (let i = 1; i < flat.length; i += 2) times.push(Number(flat[i]));
+    return times;
+  }
+
   async queueSize(queue: string): Promise<number> {
     return this.call("queueSize", (c) => c.zCard(`${this.prefix}q:${queue}`));
   }
@@ -256,19 +328,23 @@ export class RedisStore implements Store {
     return `${this.prefix}kv:${key}`;
   }
 
+  private slots(key: string): string {
+    return `${this.prefix}slots:${key}`;
+  }
+
   private lease(owner: string): string {
     return `${this.prefix}lease:${owner}`;
   }
 
   /** Runs a Lua script by its SHA, loading it on the first NOSCRIPT (a restarted or flushed server). */
-  private async script(what: string, source: string, args: string[]): Promise<unknown> {
+  private async script(what: string, source: string, args: string[], keys: string[] = []): Promise<unknown> {
     const sha = sha1(source);
     return this.call(what, async (c) => {
       try {
-        return await c.evalSha(sha, { arguments: args });
+        return await c.evalSha(sha, { keys, arguments: args });
       } catch (err) {
         if (!(err instanceof ErrorReply) || !err.message.startsWith("NOSCRIPT")) throw err;
-        return c.eval(source, { arguments: args });
+        return c.eval(source, { keys, arguments: args });
       }
     });
   }

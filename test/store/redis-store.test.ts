@@ -5,7 +5,6 @@ import { createClient } from "@redis/client";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
-import { createStore } from "../../src/store/create-store.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/types.js";
 import { freePort } from "../support/redis.js";
@@ -67,9 +66,6 @@ async function allKeys(): Promise<string[]> {
 
 describe("redis store", () => {
   it("keeps every key under mygpt: whatever else was opened first", async () => {
-    const legacy = await createStore(url());
-    opened.push(legacy);
-    await legacy.namespace("sessions").set("old", 1);
     const before = new Set(await allKeys());
     const first = await open();
     const second = await open();
