@@ -4,7 +4,7 @@
 
 import { DEFAULTS } from "../defaults.js";
 import { StoreError } from "../errors.js";
-import { decodeValue, encodeValue } from "./json.js";
+import { decodeValue, durationMs, encodeValue } from "./encoding.js";
 import type { BatchResult, ClaimOptions, QueueItem, SlotResult, Store, WriteOp } from "./types.js";
 
 export interface MemoryStoreOptions {
@@ -120,7 +120,7 @@ export class MemoryStore implements Store {
 
   async renewLease(owner: string, leaseMs: number): Promise<void> {
     this.assertOpen();
-    this.leases.set(owner, this.now() + leaseMs);
+    this.leases.set(owner, this.now() + durationMs(leaseMs, "leaseMs"));
   }
 
   async releaseLease(owner: string): Promise<void> {
@@ -224,7 +224,7 @@ export class MemoryStore implements Store {
 
   private entry(value: unknown, ttlMs: number | undefined): Entry {
     const json = encodeValue(value);
-    return ttlMs === undefined ? { json } : { json, expiresAt: this.now() + ttlMs };
+    return ttlMs === undefined ? { json } : { json, expiresAt: this.now() + durationMs(ttlMs, "ttlMs") };
   }
 
   private queue(name: string): Map<string, StoredItem> {

@@ -7,7 +7,7 @@ import { createClient, ErrorReply } from "@redis/client";
 import type { Logger } from "pino";
 import { DEFAULTS } from "../defaults.js";
 import { StoreError } from "../errors.js";
-import { decodeValue, encodeValue } from "./json.js";
+import { decodeValue, durationMs, encodeValue } from "./encoding.js";
 import { withOpTimeout } from "./op-timeout.js";
 import { redactStoreUrl } from "./store-url.js";
 import type { BatchResult, ClaimOptions, QueueItem, SlotResult, Store, WriteOp } from "./types.js";
@@ -192,9 +192,8 @@ export class RedisStore implements Store {
 
   async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
     const json = encodeValue(value);
-    await this.call("set", (c) =>
-      c.set(this.kv(key), json, ttlMs === undefined ? {} : { expiration: { type: "PX", value: ttlMs } }),
-    );
+    const options = ttlMs === undefined ? {} : { expiration: px(ttlMs) };
+    await this.call("set", (c) => c.set(this.kv(key), json, options));
   }
 
   async delete(key: string): Promise<boolean> {
@@ -203,12 +202,8 @@ export class RedisStore implements Store {
 
   async setIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean> {
     const json = encodeValue(value);
-    const reply = await this.call("setIfAbsent", (c) =>
-      c.set(this.kv(key), json, {
-        condition: "NX",
-        ...(ttlMs === undefined ? {} : { expiration: { type: "PX" as const, value: ttlMs } }),
-      }),
-    );
+    const options = { condition: "NX" as const, ...(ttlMs === undefined ? {} : { expiration: px(ttlMs) }) };
+    const reply = await this.call("setIfAbsent", (c) => c.set(this.kv(key), json, options));
     return reply === "OK";
   }
 
@@ -247,9 +242,8 @@ export class RedisStore implements Store {
   }
 
   async renewLease(owner: string, leaseMs: number): Promise<void> {
-    await this.call("renewLease", (c) =>
-      c.set(this.lease(owner), "1", { expiration: { type: "PX", value: leaseMs } }),
-    );
+    const options = { expiration: px(leaseMs, "leaseMs") };
+    await this.call("renewLease", (c) => c.set(this.lease(owner), "1", options));
   }
 
   async releaseLease(owner: string): Promise<void> {
@@ -320,8 +314,12 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.client.isReady) await this.client.close().catch(() => this.client.destroy());
-    else if (this.client.isOpen) this.client.destroy();
+    // A graceful close waits for replies; a frozen server must not hold the bridge's shutdown.
+    if (this.client.isReady) {
+      await withOpTimeout(this.client.close(), this.opTimeoutMs, "closing Redis").catch(() => {
+        if (this.client.isOpen) this.client.destroy();
+      });
+    } else if (this.client.isOpen) this.client.destroy();
   }
 
   private kv(key: string): string {
@@ -364,7 +362,11 @@ export class RedisStore implements Store {
 }
 
 function ttl(ttlMs: number | undefined): { ttl?: number } {
-  return ttlMs === undefined ? {} : { ttl: ttlMs };
+  return ttlMs === undefined ? {} : { ttl: durationMs(ttlMs, "ttlMs") };
+}
+
+function px(ms: number, what = "ttlMs"): { type: "PX"; value: number } {
+  return { type: "PX", value: durationMs(ms, what) };
 }
 
 function toStoreError(what: string, err: unknown): StoreError {

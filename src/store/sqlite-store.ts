@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import type { Logger } from "pino";
 import { DEFAULTS } from "../defaults.js";
 import { StoreError } from "../errors.js";
-import { decodeValue, encodeValue } from "./json.js";
+import { decodeValue, durationMs, encodeValue } from "./encoding.js";
 import type { BatchResult, ClaimOptions, QueueItem, SlotResult, Store, WriteOp } from "./types.js";
 
 export interface SqliteStoreOptions {
@@ -153,7 +153,8 @@ export class SqliteStore implements Store {
 
   async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
     const json = encodeValue(value);
-    await this.run("set", () => this.statements.set.run(key, json, this.expiry(ttlMs)));
+    const ttl = validTtl(ttlMs);
+    await this.run("set", () => this.statements.set.run(key, json, this.expiry(ttl)));
   }
 
   async delete(key: string): Promise<boolean> {
@@ -165,15 +166,17 @@ export class SqliteStore implements Store {
 
   async setIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean> {
     const json = encodeValue(value);
+    const ttl = validTtl(ttlMs);
     return this.run("setIfAbsent", () => {
       const now = this.now();
-      const expiresAt = this.expiry(ttlMs);
+      const expiresAt = this.expiry(ttl);
       return this.statements.setIfAbsent.run({ key, json, expiresAt, now }).changes === 1;
     });
   }
 
   async batch(ops: WriteOp[]): Promise<BatchResult> {
     const encoded = ops.map((op) => {
+      if (op.op === "set" || op.op === "claim") validTtl(op.ttlMs);
       if (op.op === "set") return encodeValue(op.value);
       if (op.op === "claim") return encodeValue(op.value ?? true);
       if (op.op === "append" || op.op === "update") return encodeValue(op.payload);
@@ -183,7 +186,8 @@ export class SqliteStore implements Store {
   }
 
   async renewLease(owner: string, leaseMs: number): Promise<void> {
-    await this.run("renewLease", () => this.statements.renewLease.run(owner, this.now() + leaseMs));
+    const ms = durationMs(leaseMs, "leaseMs");
+    await this.run("renewLease", () => this.statements.renewLease.run(owner, this.now() + ms));
   }
 
   async releaseLease(owner: string): Promise<void> {
@@ -261,7 +265,7 @@ export class SqliteStore implements Store {
       switch (op.op) {
         case "set":
         case "claim":
-          s.set.run(op.key, data, this.expiry(op.ttlMs));
+          s.set.run(op.key, data, this.expiry(op.ttlMs === undefined ? undefined : Math.ceil(op.ttlMs)));
           break;
         case "delete":
           s.delete.get(op.key);
@@ -354,6 +358,10 @@ function prepare(db: Database.Database) {
     slotTimes: db.prepare("SELECT at FROM slots WHERE key = ? AND at > ? ORDER BY at"),
     ping: db.prepare("SELECT 1"),
   };
+}
+
+function validTtl(ttlMs: number | undefined): number | undefined {
+  return ttlMs === undefined ? undefined : durationMs(ttlMs, "ttlMs");
 }
 
 /** An item id is its seq as text; anything else names no item. */

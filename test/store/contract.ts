@@ -308,6 +308,23 @@ export function storeContract(name: string, harness: ContractHarness): void {
       });
     }
 
+    it("refuses a value that is not JSON or a TTL that is not positive, writing nothing", async () => {
+      const store = await open();
+      const key = unique("bad");
+      await expect(store.set(key, undefined)).rejects.toThrow(TypeError);
+      await expect(store.set(key, 1, 0)).rejects.toThrow(TypeError);
+      await expect(store.setIfAbsent(key, 1, -5)).rejects.toThrow(TypeError);
+      await expect(store.renewLease("A", Number.NaN)).rejects.toThrow(TypeError);
+      await expect(
+        store.batch([
+          { op: "set", key, value: 1 },
+          { op: "claim", key: `${key}:c`, ttlMs: 0 },
+        ]),
+      ).rejects.toThrow(TypeError);
+      expect(await store.get(key)).toBeUndefined();
+      expect(await store.get(`${key}:c`)).toBeUndefined();
+    });
+
     it("fails every call of a closed store with STORE_UNAVAILABLE", async () => {
       const store = await open();
       await store.close();

@@ -1,10 +1,10 @@
-// Runs the one store contract (contract.ts) against every store the bridge can open.
+// Runs the one store contract (contract.ts) against the memory and SQLite stores; the Redis run is
+// in layer-contract-redis.test.ts, so each file stays short.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
-import { type RedisServer, startRedis } from "../support/redis.js";
 import { storeContract } from "./contract.js";
 
 const dir = mkdtempSync(join(tmpdir(), "store-layer-"));
@@ -20,15 +20,4 @@ storeContract("sqlite", {
   fakeClock: true,
   open: (options) => openStore(sqliteUrl, options),
   url: () => sqliteUrl,
-});
-
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis.stop());
-storeContract("redis", {
-  fakeClock: false,
-  open: () => openStore(redis.url),
-  url: () => redis.url,
 });
