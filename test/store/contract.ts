@@ -231,6 +231,73 @@ export function storeContract(name: string, harness: ContractHarness): void {
       expect((await store.claim(queue, "A")).map((i) => i.payload)).toEqual(["x"]);
     });
 
+    it("lets anyone claim an unowned item once, its appender included", async () => {
+      const store = await open();
+      const queue = unique("q");
+      await store.renewLease("A", 600_000);
+      await store.renewLease("B", 600_000);
+      await store.batch([{ op: "append", queue, group: "g", payload: "contact" }]);
+      expect((await store.claim(queue, "A")).map((i) => i.payload)).toEqual(["contact"]);
+      expect(await store.claim(queue, "B")).toEqual([]);
+      expect(await store.claim(queue, "A")).toEqual([]);
+    });
+
+    it("lists the owners whose lease lives, and not those released or lapsed", async () => {
+      const store = await open();
+      const [a, b, c] = [unique("A"), unique("B"), unique("C")];
+      const short = harness.fakeClock ? 1_000 : 200;
+      await store.renewLease(a, 600_000);
+      await store.renewLease(b, 600_000);
+      await store.renewLease(c, short);
+      expect(await store.listLeases()).toEqual(expect.arrayContaining([a, b, c]));
+      await store.releaseLease(b);
+      await pass(short + 1, async () => !(await store.listLeases()).includes(c), "C's lease to lapse");
+      const live = await store.listLeases();
+      expect(live).toContain(a);
+      expect(live).not.toContain(b);
+      expect(live).not.toContain(c);
+    });
+
+    it("takes at most `limit` budget slots in any rolling window, and says when the next one frees", async () => {
+      const store = await open();
+      const key = unique("budget");
+      const span = harness.fakeClock ? 60_000 : 400;
+      const taken = [];
+      for (let i = 0; i < 5; i++) taken.push(await store.takeSlot(key, span, 3, `m${i}`));
+      expect(taken.filter((r) => r.taken)).toHaveLength(3);
+      const refused = taken[3]!;
+      expect(refused.taken).toBe(false);
+      if (!refused.taken) {
+        expect(refused.waitMs).toBeGreaterThan(0);
+        expect(refused.waitMs).toBeLessThanOrEqual(span);
+      }
+      expect(await store.listSlots(key, span)).toHaveLength(3);
+      let next = await store.takeSlot(key, span, 3, "late");
+      await pass(
+        span + 1,
+        async () => {
+          next = await store.takeSlot(key, span, 3, "late");
+          return next.taken;
+        },
+        "a slot to leave the window",
+      );
+      expect(next.taken).toBe(true);
+    });
+
+    it("re-dates a finished slot, so the call holds it from when it ended", async () => {
+      const store = await open();
+      const key = unique("budget");
+      const span = harness.fakeClock ? 60_000 : 2_000;
+      expect((await store.takeSlot(key, span, 1, "call")).taken).toBe(true);
+      const [startedAt] = await store.listSlots(key, span);
+      if (harness.fakeClock) clock.advance(10_000);
+      else await until(async () => Date.now() > startedAt! + 20, "the clock to move");
+      await store.finishSlot(key, span, "call");
+      const [finishedAt] = await store.listSlots(key, span);
+      expect(finishedAt).toBeGreaterThan(startedAt!);
+      expect((await store.takeSlot(key, span, 1, "second")).taken).toBe(false);
+    });
+
     it("hands out items oldest first, keeping each conversation's order", async () => {
       const store = await open();
       const queue = unique("q");
@@ -338,6 +405,8 @@ export function storeContract(name: string, harness: ContractHarness): void {
         () => store.releaseLease("A"),
         () => store.claim("q", "A"),
         () => store.queueSize("q"),
+        () => store.listLeases(),
+        () => store.takeSlot("b", 1000, 1, "m"),
         () => store.ping(),
       ];
       for (const call of calls) {
