@@ -1,0 +1,22 @@
+// Socket Mode without early acknowledgement. Bolt acks an events_api envelope before the listeners
+// run, so a message the store then refuses would be lost: Slack only redelivers what was not acked.
+// This receiver is Bolt's own SocketModeReceiver with one change: an event's ack is held back until
+// Bolt's listeners (and so the relay's durable accept) have finished, and is never sent when they
+// fail, so Slack sends the envelope again with retry_attempt + 1. Slash commands and other envelope
+// types are acknowledged when Bolt says, as before, since their ack carries the response.
+import { type App, type ReceiverEvent, SocketModeReceiver } from "@slack/bolt";
+
+export class AckAfterAcceptReceiver extends SocketModeReceiver {
+  override init(app: App): void {
+    const processEvent = async (event: ReceiverEvent): Promise<void> => {
+      if (event.body.type !== "event_callback") {
+        await app.processEvent(event);
+        return;
+      }
+      // Bolt calls ack() before its listeners; the real one is sent once they have all succeeded.
+      await app.processEvent({ ...event, ack: async () => {} });
+      await event.ack();
+    };
+    super.init({ processEvent } as unknown as App);
+  }
+}
