@@ -22,7 +22,7 @@ import type { Update } from "grammy/types";
 export interface PollerOptions {
   /** Long-poll timeout in seconds. */
   timeoutSeconds: number;
-  allowedUpdates: readonly string[];
+  allowedUpdates: ReadonlyArray<Exclude<keyof Update, "update_id">>;
   /** Updates with the same key are handled in arrival order. */
   keyOf(update: Update): string;
   /** Decides after a failed attempt: the delay before the next one in ms, or undefined to give up. */
@@ -105,7 +105,7 @@ export class UpdatePoller {
         {
           offset: this.offset(),
           timeout: busy ? 0 : this.options.timeoutSeconds,
-          allowed_updates: [...this.options.allowedUpdates] as never,
+          allowed_updates: this.options.allowedUpdates,
         },
         this.abort.signal as Parameters<Bot["api"]["getUpdates"]>[1],
       );

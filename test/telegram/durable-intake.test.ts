@@ -4,7 +4,7 @@
 // pushes the update again.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TelegramAdapter } from "../../adapters/telegram/index.js";
-import { silentLogger } from "../../src/logger.js";
+import { createLogger, silentLogger } from "../../src/logger.js";
 import type { ApiCallEvent } from "../emulators/telegram/emulator.js";
 import { RecordingSink } from "../support/adapter-contract.js";
 import { waitForEvent } from "../support/events.js";
@@ -87,6 +87,29 @@ describe("Telegram long polling confirms only what the store took", () => {
     await vi.waitFor(() => expect(t?.adapter.isReady()).toBe(false));
     await sink.next((m) => m.text === "one refusal");
     await vi.waitFor(() => expect(t?.adapter.isReady()).toBe(true));
+  });
+
+  it("gives up, with a log line, on a message that fails for a reason other than the store, so its chat moves on", async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: "info", destination: { write: (l: string) => lines.push(l) } });
+    t = await setupTelegram("polling", { acceptRetryBaseMs: 0, busyPollMs: 10, logger });
+    const sink = new RecordingSink();
+    const accept = sink.accept.bind(sink);
+    let poisonAttempts = 0;
+    sink.accept = async (message) => {
+      if (message.text === "poison") {
+        poisonAttempts++;
+        throw new TypeError("a bug, not the store");
+      }
+      return accept(message);
+    };
+    await t.adapter.start(sink);
+    t.emulator.userSays(t.dm, t.user, "poison");
+    t.emulator.userSays(t.dm, t.user, "after the poison");
+    await sink.next((m) => m.text === "after the poison");
+    expect(poisonAttempts).toBe(16);
+    expect(lines.filter((l) => l.includes("gave up"))).toHaveLength(1);
+    expect(lines.join("\n")).not.toContain(t.emulator.token);
   });
 
   it("stop() waits for a message that is being handed to the store", async () => {
