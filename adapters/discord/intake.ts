@@ -11,7 +11,7 @@ import type { InboundMessage, InboundSink } from "../../src/adapter.js";
 export interface AcceptRetryOptions {
   /** First pause after a refusal; doubles each time, up to 8 s. */
   baseMs: number;
-  /** How long a message is retried before it is given up (and logged as lost). */
+  /** How long after its arrival a message is given up (and logged as lost) if still not taken. */
   maxMs: number;
 }
 
@@ -33,8 +33,9 @@ export class RetryingIntake {
   /** Queues a message behind its conversation's earlier ones; returns at once. */
   take(message: InboundMessage): void {
     const key = conversationKey(message);
+    const arrived = Date.now();
     const previous = this.chains.get(key) ?? Promise.resolve();
-    const run = previous.then(() => this.deliver(message));
+    const run = previous.then(() => this.deliver(message, arrived));
     this.chains.set(key, run);
     this.inFlight.add(run);
     void run.finally(() => {
@@ -55,15 +56,15 @@ export class RetryingIntake {
     this.stopping = new AbortController();
   }
 
-  private async deliver(message: InboundMessage): Promise<void> {
-    const started = Date.now();
+  /** Tries at least once; then again until `maxMs` after arrival (a long outage does not pile up). */
+  private async deliver(message: InboundMessage, arrived: number): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.sink.accept(message);
         return;
       } catch (error) {
         const context = { err: error, attempt, messageId: message.messageId };
-        const elapsed = Date.now() - started;
+        const elapsed = Date.now() - arrived;
         if (this.stopping.signal.aborted || elapsed >= this.options.maxMs) {
           this.logger.error(
             context,

@@ -2,6 +2,7 @@
 // ack waits for the store, and an event the store refused is left unacknowledged so Slack sends it
 // again; over HTTP the refusal answers 5xx, which Slack retries.
 import { afterEach, describe, expect, it } from "vitest";
+import { createStore } from "../../src/store/create-store.js";
 import type { AckEvent, EnvelopeEvent } from "../emulators/slack/emulator.js";
 import { RecordingSink } from "../support/adapter-contract.js";
 import { FlakySink } from "../support/flaky-sink.js";
@@ -82,6 +83,28 @@ describe("Slack Socket Mode acknowledges only what the store took", () => {
     const { results } = await emulator.userSays(user, channel, "chatter nobody addressed");
     await emulator.waitForAck(results[0]?.envelopeId as string);
     expect(sink.messages).toHaveLength(0);
+  });
+});
+
+describe("Slack Socket Mode events no retry can help", () => {
+  it("acknowledges an event from a workspace that never installed the app, so Slack stops sending it", async () => {
+    const store = await createStore("memory://");
+    setup = await setupSlack("socket", (emulator) => ({
+      botToken: undefined,
+      oauth: {
+        clientId: emulator.clientId,
+        clientSecret: emulator.clientSecret,
+        stateSecret: "state",
+        store,
+      },
+    }));
+    const { emulator, adapter, user, dm } = setup;
+    const sink = new RecordingSink();
+    await adapter.start(sink);
+    const { results } = await emulator.userSays(user, dm, "from a workspace without an install");
+    await emulator.waitForAck(results[0]?.envelopeId as string);
+    expect(sink.messages).toHaveLength(0);
+    await store.close();
   });
 });
 
