@@ -40,8 +40,10 @@ export class UpdatePoller {
   private running = false;
   private loop?: Promise<void>;
   private readonly abort = new AbortController();
-  /** The first update id not seen yet. */
+  /** Past the highest update id seen. */
   private next = 0;
+  /** Updates already taken in hand that Telegram may still send (ids at or above the offset). */
+  private readonly known = new Set<number>();
   /** Updates fetched but not yet handled successfully (or given up on). */
   private readonly unfinished = new Set<number>();
   /** Updates waiting for their next attempt after a failure. */
@@ -81,7 +83,9 @@ export class UpdatePoller {
     try {
       while (this.running) {
         const updates = await this.fetch();
-        for (const update of updates) if (update.update_id >= this.next) this.dispatch(update);
+        // By id, not by order: after a week without updates Telegram may restart the numbering lower.
+        for (const update of updates) if (!this.known.has(update.update_id)) this.dispatch(update);
+        this.forgetConfirmed();
         if (this.unfinished.size > 0) await this.settle();
       }
     } finally {
@@ -126,7 +130,8 @@ export class UpdatePoller {
 
   private dispatch(update: Update): void {
     const id = update.update_id;
-    this.next = id + 1;
+    this.next = Math.max(this.next, id + 1);
+    this.known.add(id);
     this.unfinished.add(id);
     const key = this.options.keyOf(update);
     const previous = this.chains.get(key) ?? Promise.resolve();
@@ -137,6 +142,12 @@ export class UpdatePoller {
       this.inFlight.delete(run);
       if (this.chains.get(key) === run) this.chains.delete(key);
     });
+  }
+
+  /** Telegram no longer sends updates below the offset, so they need not be remembered. */
+  private forgetConfirmed(): void {
+    const offset = this.offset();
+    for (const id of this.known) if (id < offset) this.known.delete(id);
   }
 
   private async handle(update: Update): Promise<void> {
