@@ -1,5 +1,6 @@
 // The Discord platform adapter: one discord.js client (gateway + REST) that hands mentions, thread
-// follow-ups, DMs and slash commands to the relay, and posts the relay's reply chunks back.
+// follow-ups, DMs and slash commands to the relay, and posts the relay's reply chunks back. The
+// gateway never redelivers, so a message the relay could not take is retried in memory (intake.ts).
 import { once } from "node:events";
 import {
   Client,
@@ -28,6 +29,7 @@ import { handleCommand, registerCommands } from "./commands.js";
 import { Delivery } from "./delivery.js";
 import { discordDoctor } from "./doctor.js";
 import { type ReplyMode, toInbound } from "./inbound.js";
+import { type AcceptRetryOptions, DEFAULT_ACCEPT_RETRY, RetryingIntake } from "./intake.js";
 
 export interface DiscordAdapterOptions {
   token: string;
@@ -40,6 +42,8 @@ export interface DiscordAdapterOptions {
   logger: Logger;
   /** A 429 asking to wait longer than this fails the send (retryable) instead of blocking. */
   maxRateLimitWaitMs?: number;
+  /** How a message the relay could not take is retried (default: from 250 ms, for up to 30 s). */
+  acceptRetry?: AcceptRetryOptions;
 }
 
 export const DISCORD_MAX_MESSAGE_LENGTH = 2000;
@@ -55,6 +59,7 @@ export class DiscordAdapter implements PlatformAdapter {
   private readonly logger: Logger;
   private client: Client | undefined;
   private delivery: Delivery | undefined;
+  private intake: RetryingIntake | undefined;
   private connected = false;
   private warnedAboutContent = false;
 
@@ -78,9 +83,11 @@ export class DiscordAdapter implements PlatformAdapter {
     };
     const client = new Client(clientOptions);
     this.client = client;
+    const intake = new RetryingIntake(sink, this.logger, this.options.acceptRetry ?? DEFAULT_ACCEPT_RETRY);
+    this.intake = intake;
     this.delivery = new Delivery(client.rest, [this.options.token]);
     this.watchConnection(client);
-    client.on(Events.MessageCreate, (message) => void this.onMessage(message, sink));
+    client.on(Events.MessageCreate, (message) => this.onMessage(message, intake));
     client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(interaction, sink));
     client.on(Events.ThreadCreate, (thread) => this.delivery?.noteThread(thread.id));
 
@@ -111,10 +118,12 @@ export class DiscordAdapter implements PlatformAdapter {
     const client = this.client;
     this.client = undefined;
     await client?.destroy();
+    await this.intake?.stop();
   }
 
+  /** Linked, and no message waiting for the relay to take it. */
   isReady(): boolean {
-    return this.connected;
+    return this.connected && !this.intake?.hasWaiting();
   }
 
   async send(target: ReplyTarget, markdown: string): Promise<SentMessage> {
@@ -173,18 +182,14 @@ export class DiscordAdapter implements PlatformAdapter {
     client.on(Events.ShardError, (error) => this.logger.warn({ err: error }, "discord gateway error"));
   }
 
-  private async onMessage(message: Message, sink: InboundSink): Promise<void> {
+  private onMessage(message: Message, intake: RetryingIntake): void {
     const botId = this.client?.user?.id;
     if (!botId) return;
     const inbound = toInbound(message, { botId, replyMode: this.replyMode });
     if (!inbound) return;
     if (!inbound.isDirect && message.content === "" && message.attachments.size === 0)
       this.warnEmptyContent();
-    try {
-      await sink.accept(inbound);
-    } catch (error) {
-      this.logger.error({ err: error, messageId: message.id }, "relay did not accept a Discord message");
-    }
+    intake.take(inbound);
   }
 
   private async onInteraction(interaction: Interaction, sink: InboundSink): Promise<void> {

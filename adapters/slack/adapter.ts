@@ -2,7 +2,8 @@
 // the replies back as mrkdwn in the right thread.
 //
 // Two ways in:
-// - Socket Mode (appToken set): Bolt's SocketModeReceiver; apps.connections.open goes to apiUrl.
+// - Socket Mode (appToken set): Bolt's SocketModeReceiver, changed to acknowledge an event only once
+//   the relay has durably accepted it (socket-receiver.ts); apps.connections.open goes to apiUrl.
 // - HTTP Events API: Bolt's ExpressReceiver built on an express Router we own, so its routes live on
 //   the bridge's one express 5 app (mountHttp) instead of a server of its own. Our signature check
 //   (signature.ts) runs on that router first, over the raw body, refusing stale AND future
@@ -13,7 +14,13 @@
 // serves Bolt's install flow (/slack/install, /slack/oauth_redirect) through an InstallProvider whose
 // installations live in the bridge store; every event and reply looks up its workspace's token there
 // (falling back to the single bot token), and app_uninstalled / tokens_revoked delete it.
-import { App, type AuthorizeResult, ExpressReceiver, SocketModeReceiver, type webApi } from "@slack/bolt";
+import {
+  App,
+  type AuthorizeResult,
+  ExpressReceiver,
+  type SocketModeReceiver,
+  type webApi,
+} from "@slack/bolt";
 import { InstallProvider } from "@slack/oauth";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
@@ -31,7 +38,7 @@ import type {
   UserProfile,
 } from "../../src/adapter.js";
 import { DEFAULTS } from "../../src/defaults.js";
-import { ConfigError } from "../../src/errors.js";
+import { ConfigError, StoreError } from "../../src/errors.js";
 import { storeKeyv } from "../../src/store/keyv-adapter.js";
 import type { Store } from "../../src/store/types.js";
 import { slackErrorCode, toDeliveryError } from "./errors.js";
@@ -42,6 +49,7 @@ import { markdownToMrkdwn } from "./render.js";
 import { SLACK_BOT_SCOPES, SLACK_SLASH_COMMANDS } from "./scopes.js";
 import { slackSdkLogger } from "./sdk-logger.js";
 import { verifySlackRequest } from "./signature.js";
+import { AckAfterAcceptReceiver } from "./socket-receiver.js";
 
 export interface SlackOAuthOptions {
   clientId: string;
@@ -152,7 +160,7 @@ export class SlackAdapter implements PlatformAdapter {
 
     let receiver: SocketModeReceiver | ExpressReceiver;
     if (options.appToken) {
-      this.socketReceiver = new SocketModeReceiver({
+      this.socketReceiver = new AckAfterAcceptReceiver({
         appToken: options.appToken,
         logger: sdkLogger,
         ...(options.socketPingTimeoutMs !== undefined && { clientPingTimeout: options.socketPingTimeoutMs }),
@@ -341,6 +349,13 @@ export class SlackAdapter implements PlatformAdapter {
     }
 
     this.app.error(async (error) => {
+      if (error instanceof StoreError) {
+        this.logger.warn(
+          { err: error, code: error.code },
+          "the store could not take a Slack event; it is not acknowledged, so Slack will send it again",
+        );
+        throw error;
+      }
       this.logger.error(
         { err: toDeliveryError(error, "handle a Slack event") },
         "handling a Slack event failed",

@@ -1,12 +1,14 @@
 // The Telegram adapter: a grammY bot that hands private messages and addressed group messages to the
-// relay and posts the replies back as Telegram HTML. Long polling through @grammyjs/runner by
-// default (sequential per chat/topic, concurrent across chats); webhook mode on the bridge's HTTP
-// server when a webhook URL is configured. Flood limits are waited out within caps (auto-retry).
+// relay and posts the replies back as Telegram HTML. Long polling by default (polling.ts: sequential
+// per chat/topic, concurrent across chats, an update confirmed to Telegram only once the relay has
+// durably taken it); webhook mode on the bridge's HTTP server when a webhook URL is configured (a
+// message the relay could not take answers 500, so Telegram sends it again). Flood limits are
+// waited out within caps (auto-retry).
 import { autoRetry } from "@grammyjs/auto-retry";
-import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
+import { sequentialize } from "@grammyjs/runner";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { Bot, type Context, GrammyError, HttpError, webhookCallback } from "grammy";
-import type { Message, User, UserFromGetMe } from "grammy/types";
+import { Bot, BotError, type Context, GrammyError, HttpError, webhookCallback } from "grammy";
+import type { Message, Update, User, UserFromGetMe } from "grammy/types";
 import type { Logger } from "pino";
 import type {
   DoctorCheck,
@@ -19,10 +21,11 @@ import type {
   UserProfile,
 } from "../../src/adapter.js";
 import { DEFAULTS } from "../../src/defaults.js";
-import { ConfigError, DeliveryError } from "../../src/errors.js";
+import { ConfigError, DeliveryError, StoreError } from "../../src/errors.js";
 import { BOT_COMMANDS } from "./commands.js";
 import { isRenderingRejection, scrub, toDeliveryError } from "./errors.js";
 import { classifyMessage, displayName } from "./inbound.js";
+import { UpdatePoller } from "./polling.js";
 import { markdownToPlainText, markdownToTelegramHtml } from "./render.js";
 
 export { BOT_COMMANDS } from "./commands.js";
@@ -45,10 +48,17 @@ export interface TelegramAdapterOptions {
   floodControl?: { maxRetryAttempts: number; maxDelaySeconds: number };
   /** First wait before retrying a message the relay could not take (polling mode); doubles, capped at 30 s. */
   acceptRetryBaseMs?: number;
+  /** Polling while a message is being retried: how often to ask Telegram for newer ones (default 1 s). */
+  busyPollMs?: number;
 }
 
-/** About six minutes of retries before a polled message is given up (and logged as lost). */
+/**
+ * A polled update that fails for a reason other than the store (a bug, a malformed update) is given
+ * up after about six minutes of retries, so it cannot hold back its chat for ever. Store failures
+ * are retried for as long as they last: Telegram keeps the update meanwhile.
+ */
 const ACCEPT_MAX_ATTEMPTS = 16;
+const ACCEPT_MAX_DELAY_MS = 30_000;
 
 /** Telegram's limit is 4096 characters after entity parsing; HTML escaping needs headroom. */
 const MAX_MARKDOWN_CHUNK = 3800;
@@ -70,7 +80,7 @@ export class TelegramAdapter implements PlatformAdapter {
   private readonly token: string;
   private readonly webhook?: { url: string; secret: string };
   private sink?: InboundSink;
-  private runner?: RunnerHandle;
+  private poller?: UpdatePoller;
   private ready = false;
   private mounted = false;
   /** Aborts grammY's getMe retries (it retries network errors without end) when stop() comes first. */
@@ -98,9 +108,6 @@ export class TelegramAdapter implements PlatformAdapter {
     );
     this.bot.use(sequentialize(conversationKey));
     this.bot.on("message", (ctx) => this.onMessage(ctx.message));
-    this.bot.catch((error) => {
-      this.logger.error({ err: scrubError(error.error, this.token) }, "handling a Telegram update failed");
-    });
   }
 
   mountHttp(app: Express): void {
@@ -117,7 +124,17 @@ export class TelegramAdapter implements PlatformAdapter {
         next();
       },
       express.json({ limit: "1mb" }),
-      handle,
+      async (req: Request, res: Response) => {
+        try {
+          await handle(req, res);
+        } catch (error) {
+          this.logger.warn(
+            { err: scrubError(error instanceof BotError ? error.error : error, this.token) },
+            "could not take a Telegram update; answering 500 so Telegram sends it again",
+          );
+          if (!res.headersSent) res.status(500).json({ ok: false, description: "try again later" });
+        }
+      },
     );
   }
 
@@ -140,31 +157,37 @@ export class TelegramAdapter implements PlatformAdapter {
       return;
     }
     await this.bot.api.deleteWebhook();
-    const runner = run(this.bot, {
-      runner: {
-        silent: true,
-        fetch: { timeout: this.options.pollTimeoutSeconds ?? 30, allowed_updates: [...ALLOWED_UPDATES] },
-      },
+    const poller = new UpdatePoller(this.bot, {
+      timeoutSeconds: this.options.pollTimeoutSeconds ?? 30,
+      allowedUpdates: ALLOWED_UPDATES,
+      keyOf: updateKey,
+      retryDelay: (error, update, attempt) => this.retryDelay(error, update, attempt),
+      onFetchError: (error) =>
+        this.logger.warn({ err: scrubError(error, this.token) }, "getUpdates failed; polling again in 3 s"),
+      ...(this.options.busyPollMs !== undefined && { busyPollMs: this.options.busyPollMs }),
     });
-    this.runner = runner;
+    this.poller = poller;
     this.ready = true;
-    runner.task()?.catch((error: unknown) => {
+    poller.start().catch((error: unknown) => {
       this.ready = false;
       this.logger.error({ err: scrubError(error, this.token) }, "Telegram long polling stopped");
     });
   }
 
+  /** Stops intake; in polling mode waits for the messages being handed to the relay. */
   async stop(): Promise<void> {
     this.ready = false;
     this.starting?.abort();
-    const runner = this.runner;
-    this.runner = undefined;
-    if (runner?.isRunning()) await runner.stop();
+    const poller = this.poller;
+    this.poller = undefined;
+    await poller?.stop();
   }
 
+  /** Polling: not ready while a message waits to be retried (it is safe at Telegram meanwhile). */
   isReady(): boolean {
     if (!this.ready) return false;
-    return this.webhook ? true : this.runner?.isRunning() === true;
+    if (this.webhook) return true;
+    return this.poller?.isRunning() === true && !this.poller.hasRetries();
   }
 
   async send(target: ReplyTarget, markdown: string): Promise<SentMessage> {
@@ -306,34 +329,23 @@ export class TelegramAdapter implements PlatformAdapter {
     }
     if (!this.sink) throw new Error("Telegram update arrived before the adapter was started");
     if (message.from) this.remember(message.from);
-    await this.acceptDurably(classified.message);
+    await this.sink.accept(classified.message);
   }
 
-  /**
-   * Webhook mode: a failure becomes a 500 and Telegram redelivers. Long polling has no redelivery
-   * (the runner moves the offset on once the handler returns), so the adapter keeps trying, within
-   * bounds, until the relay has the message; sequentialize holds later messages of that chat meanwhile.
-   */
-  private async acceptDurably(message: InboundMessage): Promise<void> {
-    const sink = this.sink!;
-    if (this.webhook) {
-      await sink.accept(message);
-      return;
+  /** Polling: when to try a failed update again; undefined gives it up (logged as lost). */
+  private retryDelay(error: unknown, update: Update, attempt: number): number | undefined {
+    const storeTrouble = error instanceof StoreError || isRetryable(error);
+    const context = { err: scrubError(error, this.token), attempt, updateId: update.update_id };
+    if (!storeTrouble && attempt >= ACCEPT_MAX_ATTEMPTS) {
+      this.logger.error(context, "gave up on a Telegram message the bridge could not handle; it is lost");
+      return undefined;
     }
+    this.logger.warn(
+      context,
+      "the relay could not take a Telegram message yet; trying again (Telegram keeps it meanwhile)",
+    );
     const base = this.options.acceptRetryBaseMs ?? 250;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await sink.accept(message);
-        return;
-      } catch (error) {
-        if (attempt >= ACCEPT_MAX_ATTEMPTS || !this.ready) throw error;
-        this.logger.warn(
-          { err: scrubError(error, this.token), attempt, messageId: message.messageId },
-          "the relay could not take a Telegram message yet; trying again",
-        );
-        await new Promise((resolve) => setTimeout(resolve, Math.min(base * 2 ** (attempt - 1), 30_000)));
-      }
-    }
+    return Math.min(base * 2 ** (Math.min(attempt, 20) - 1), ACCEPT_MAX_DELAY_MS);
   }
 
   private async sendPlain(target: ReplyTarget, text: string): Promise<SentMessage> {
@@ -384,6 +396,19 @@ function privacyNote(me: UserFromGetMe): string {
   return me.can_read_all_group_messages
     ? "Telegram privacy mode is off: the bot receives all group messages but answers only mentions, replies to it and its commands"
     : "Telegram privacy mode is on: in groups the bot answers when @mentioned, replied to, or sent one of its commands";
+}
+
+/** A failure that says it may pass (the store's, or another retryable bridge error). */
+function isRetryable(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === true;
+}
+
+/** The conversation of a polled update (chat, or forum topic), as conversationKey says for a context. */
+function updateKey(update: Update): string {
+  const message = update.message ?? update.edited_message;
+  if (!message) return `update:${update.update_id}`;
+  const thread = message.is_topic_message ? message.message_thread_id : undefined;
+  return thread === undefined ? String(message.chat.id) : `${message.chat.id}:${thread}`;
 }
 
 function conversationKey(ctx: Context): string | undefined {

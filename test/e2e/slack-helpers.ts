@@ -3,6 +3,7 @@
 // events to the bridge's own server) and the assistant emulator; plus a person, their DM, a channel,
 // another bot, and ways to read what the bot showed in Slack.
 
+import type { PlatformAdapter } from "../../src/adapter.js";
 import { openStore } from "../../src/store/open-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
 import {
@@ -37,6 +38,8 @@ export interface SlackBridge {
 export interface SlackBridgeOptions {
   /** Also serve the multi-workspace OAuth install (forces HTTP mode's signing secret). */
   oauth?: boolean;
+  /** Puts something between the adapter and the relay (e.g. a store outage). */
+  wrapAdapter?: (adapter: PlatformAdapter) => PlatformAdapter;
 }
 
 export async function startSlackBridge(mode: Mode, options: SlackBridgeOptions = {}): Promise<SlackBridge> {
@@ -57,7 +60,8 @@ export async function startSlackBridge(mode: Mode, options: SlackBridgeOptions =
   };
   // The adapter's OAuth installations live in this store for the life of the bridge.
   const adapterStore = await openStore("memory://");
-  const adapters = await adaptersFromEnv(assistant, env, adapterStore);
+  const made = await adaptersFromEnv(assistant, env, adapterStore);
+  const adapters = options.wrapAdapter ? made.map(options.wrapAdapter) : made;
   const t = await startTestBridge({ adapters, assistant, env, http: true });
   const url = t.bridge.url as string;
   if (mode === "http") slack.deliverOverHttp(`${url}/slack/events`, SLACK_SIGNING_SECRET);

@@ -2,6 +2,7 @@
 // factory the CLI uses, against the Telegram Bot API emulator and the assistant emulator; plus a
 // cast of users and chats, and ways to read what the bot posted.
 
+import type { PlatformAdapter } from "../../src/adapter.js";
 import { openStore } from "../../src/store/open-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
 import {
@@ -39,7 +40,7 @@ export interface TelegramBridge {
 
 export async function startTelegramBridge(
   mode: Mode,
-  options: { yaml?: string } = {},
+  options: { yaml?: string; wrapAdapter?: (adapter: PlatformAdapter) => PlatformAdapter } = {},
 ): Promise<TelegramBridge> {
   const telegram = new TelegramEmulator();
   const apiRoot = await telegram.start();
@@ -54,7 +55,8 @@ export async function startTelegramBridge(
     ...(webhookUrl && { TELEGRAM_WEBHOOK_URL: webhookUrl, TELEGRAM_WEBHOOK_SECRET }),
   };
   const adapterStore = await openStore("memory://");
-  const adapters = await adaptersFromEnv(assistant, env, adapterStore);
+  const made = await adaptersFromEnv(assistant, env, adapterStore);
+  const adapters = options.wrapAdapter ? made.map(options.wrapAdapter) : made;
   await adapterStore.close();
   const t = await startTestBridge({ adapters, assistant, env, http: true, yaml: options.yaml });
   const user = telegram.createUser({ first_name: "Ada", last_name: "Lovelace", username: "ada" });

@@ -4,7 +4,7 @@
 // disconnect), Events API delivery over signed HTTP, and the OAuth v2 install (authorize page and
 // oauth.v2.access). The users' side (people and other bots writing, editing, joining, running slash
 // commands) is driven from tests; everything the bot does is recorded and emitted: "botMessage",
-// "ephemeral", "status", "call", "ack", "socketConnected".
+// "ephemeral", "status", "call", "ack", "envelope", "socketConnected".
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -115,6 +115,16 @@ export type DeliveryOptions = Omit<SignedPostOptions, "retryNum"> & { retryNum?:
 
 type Transport = { kind: "none" } | { kind: "socket" } | { kind: "http"; url: string; signingSecret: string };
 
+/** Slack retries an unacknowledged event three times. */
+export const SOCKET_MAX_RETRIES = 3;
+
+/** One envelope written to the app's websocket (a first delivery or a redelivery). */
+export interface EnvelopeEvent {
+  envelopeId: string;
+  type: string;
+  retryAttempt: number;
+}
+
 /** Slack refuses message text over 40,000 characters with msg_too_long. */
 export const SLACK_TEXT_LIMIT = 40_000;
 const APP_ID = "A0BRIDGE";
@@ -132,6 +142,11 @@ export class SlackEmulator extends EventEmitter {
   readonly acks = new Map<string, Record<string, unknown>>();
   /** Whether the bot's own posts come back to it as message events (as they do on Slack). */
   echoBotMessages = true;
+  /**
+   * Socket Mode: an events_api envelope not acknowledged within this many ms is sent again under the
+   * same envelope_id with retry_attempt + 1, at most SOCKET_MAX_RETRIES times, as Slack does. Off when unset.
+   */
+  redeliverUnackedMs?: number;
   /** Workspace the next OAuth approval installs the app into (a new one when unset). */
   nextInstallWorkspace?: SlackWorkspace;
   /** The Redirect URL set in the app's settings: where Slack sends the browser when the authorize link names none. */
@@ -145,6 +160,7 @@ export class SlackEmulator extends EventEmitter {
   private readonly envelopes = new Map<string, { type: string; payload: unknown; retryAttempt: number }>();
   private readonly rateLimits = new Map<string, { remaining: number; retryAfterSec: number }>();
   private readonly sockets = new Set<WebSocket>();
+  private readonly redeliveries = new Map<string, NodeJS.Timeout>();
   private transport: Transport = { kind: "none" };
   private server?: Server;
   private wss?: WebSocketServer;
@@ -186,6 +202,8 @@ export class SlackEmulator extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.redeliveries.values()) clearTimeout(timer);
+    this.redeliveries.clear();
     for (const ws of this.sockets) ws.terminate();
     this.sockets.clear();
     this.wss?.close();
@@ -797,6 +815,8 @@ export class SlackEmulator extends EventEmitter {
       if (!message.envelope_id) return;
       const payload = message.payload ?? {};
       this.acks.set(message.envelope_id, payload);
+      clearTimeout(this.redeliveries.get(message.envelope_id));
+      this.redeliveries.delete(message.envelope_id);
       this.emit("ack", { envelopeId: message.envelope_id, payload } satisfies AckEvent);
     });
     ws.send(
@@ -832,6 +852,10 @@ export class SlackEmulator extends EventEmitter {
     const socket = [...this.sockets].at(-1);
     if (!socket) throw new Error("no Socket Mode connection is open");
     this.acks.delete(envelopeId);
+    const stored = this.envelopes.get(envelopeId);
+    if (stored) stored.retryAttempt = retryAttempt;
+    this.emit("envelope", { envelopeId, type, retryAttempt } satisfies EnvelopeEvent);
+    if (type === "events_api") this.scheduleRedelivery(envelopeId, retryAttempt);
     socket.send(
       JSON.stringify({
         envelope_id: envelopeId,
@@ -844,6 +868,18 @@ export class SlackEmulator extends EventEmitter {
         }),
       }),
     );
+  }
+
+  private scheduleRedelivery(envelopeId: string, retryAttempt: number): void {
+    clearTimeout(this.redeliveries.get(envelopeId));
+    this.redeliveries.delete(envelopeId);
+    if (this.redeliverUnackedMs === undefined || retryAttempt >= SOCKET_MAX_RETRIES) return;
+    const timer = setTimeout(() => {
+      this.redeliveries.delete(envelopeId);
+      if (this.acks.has(envelopeId) || this.sockets.size === 0) return;
+      this.redeliverEnvelope(envelopeId);
+    }, this.redeliverUnackedMs);
+    this.redeliveries.set(envelopeId, timer);
   }
 
   // ---- helpers -------------------------------------------------------------------------------
