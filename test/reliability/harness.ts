@@ -30,9 +30,9 @@ const SLACK_ACK_TIMEOUT_MS = 3_000;
 /**
  * When Slack re-posts an unacknowledged event, after the first attempt: Slack's own schedule is
  * about "at once, 1 minute, 5 minutes"; compressed here so a run stays short, yet the last retry
- * still comes after the longest outage a scenario acts out (the 10 s SQLite lock).
+ * still comes after the longest outage a scenario acts out (the 10 s SQLite lock, a run of kills).
  */
-const SLACK_RETRY_DELAYS_MS = [1_000, 4_000, 10_000];
+const SLACK_RETRY_DELAYS_MS = [2_000, 10_000, 30_000];
 /** The bridge's hold on a crashed process's backlog (DEFAULTS.backlogLeaseMs); a takeover waits it out. */
 export const BACKLOG_LEASE_MS = Number(process.env.RELIABILITY_LEASE_MS ?? 30_000);
 

@@ -52,11 +52,14 @@ if (BetterSqlite) {
   BetterSqlite.prototype.prepare = function patchedPrepare(sql, ...rest) {
     const statement = prepare.call(this, sql, ...rest);
     if (typeof sql === "string" && WRITE.test(sql)) {
-      const run = statement.run;
-      statement.run = function patchedRun(...args) {
-        if (shouldFail(sql)) throw ioError();
-        return run.apply(this, args);
-      };
+      // run() for plain writes; get()/all() for writes with RETURNING.
+      for (const method of ["run", "get", "all"]) {
+        const original = statement[method];
+        statement[method] = function patched(...args) {
+          if (shouldFail(sql)) throw ioError();
+          return original.apply(this, args);
+        };
+      }
     }
     return statement;
   };
