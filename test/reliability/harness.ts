@@ -50,6 +50,8 @@ export interface Row {
   /** Duplicated messages whose reply was posted within the window before a kill. */
   duplicatesInWindow: number;
   notes: string;
+  /** Wall time of the whole scenario, bridge start-ups included. */
+  seconds: number;
   detail: Pick<PlatformTally, "duplicatedTags" | "lostTags" | "outOfOrderTags">;
 }
 
@@ -112,6 +114,7 @@ export function logDir(): string {
 const KILL_WINDOW_MS = Number(process.env.RELIABILITY_KILL_WINDOW_MS ?? 250);
 
 export async function runScenario(scenario: Scenario, logs: string): Promise<Row[]> {
+  const began = Date.now();
   const work = mkdtempSync(join(tmpdir(), "reliability-"));
   const random = seededRandom(scenario.seed);
   const telegram = new TelegramEmulator();
@@ -165,6 +168,7 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
   for (const p of scenario.platforms) ledgers.set(p, new Ledger(KILL_WINDOW_MS));
   const supervisor = new Supervisor(bridge);
   const notes: string[] = [];
+  let slackNotes = "";
   try {
     bridge.start();
     await bridge.ready();
@@ -190,6 +194,7 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
       return { user, dm: slack.dmWith(user) };
     });
     const deliveries = new Set<Promise<void>>();
+    const slackStats: SlackDeliveryStats = { retried: 0, refused: 0, timedOut: 0, unreachable: 0 };
     const sendMs = scenario.messages * scenario.paceMs;
     const startedAt = Date.now();
     const at = (ms: number) => untilTime(startedAt + ms);
@@ -226,7 +231,7 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
         const { events } = await slack.userSays(user, dm, text);
         ledgers.get("slack")!.recordSent({ tag, conversation, n, at: Date.now() });
         for (const event of events) {
-          const delivery = deliverLikeSlack(bridge.url, event).then((delivered) => {
+          const delivery = deliverLikeSlack(bridge.url, event, slackStats).then((delivered) => {
             if (!delivered) ledgers.get("slack")!.markUndeliverable(tag);
           });
           deliveries.add(delivery);
@@ -237,6 +242,7 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
     const faultNotes = await fault;
     if (faultNotes) notes.unshift(faultNotes);
     await Promise.all(deliveries);
+    slackNotes = describeDeliveries(slackStats);
     const lastKill = Math.max(0, ...[...ledgers.values()].flatMap((l) => l.kills.map((k) => k.at)));
     const answeredAll = await progress.allAnswered(scenario.drainTimeoutMs);
     // Duplicates can come late: a killed process's backlog is taken over only when its lease lapses,
@@ -254,6 +260,7 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
     const ledger = ledgers.get(platform)!;
     const t = ledger.tally();
     const platformNotes = [...notes];
+    if (platform === "slack" && slackNotes) platformNotes.unshift(slackNotes);
     if (t.undeliverable > 0) platformNotes.unshift(`${t.undeliverable} lost never got a 2xx from the bridge`);
     if (t.otherPosts > 0) platformNotes.unshift(`${t.otherPosts} posts quoting no message (apologies)`);
     return {
@@ -268,6 +275,7 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
       killsInWindow: ledger.killsInWindow(),
       duplicatesInWindow: t.duplicatesInKillWindow,
       notes: platformNotes.join("; "),
+      seconds: Math.round((Date.now() - began) / 1000),
       detail: { duplicatedTags: t.duplicatedTags, lostTags: t.lostTags, outOfOrderTags: t.outOfOrderTags },
     };
   });
@@ -304,6 +312,26 @@ class Supervisor {
   }
 }
 
+/** How Slack's deliveries went: failed attempts by kind, and events that needed a retry. */
+interface SlackDeliveryStats {
+  /** Events that took more than one attempt (delivered late, or never). */
+  retried: number;
+  /** Attempts answered with a non-2xx status. */
+  refused: number;
+  /** Attempts without an answer within 3 s. */
+  timedOut: number;
+  /** Attempts that could not connect (the bridge was down). */
+  unreachable: number;
+}
+
+function describeDeliveries(stats: SlackDeliveryStats): string {
+  if (stats.retried === 0) return "";
+  return (
+    `${stats.retried} Slack events needed retries (failed attempts: ${stats.timedOut} timed out, ` +
+    `${stats.refused} non-2xx, ${stats.unreachable} unreachable)`
+  );
+}
+
 /** Resolves when every message sent so far on every platform has been quoted by a reply. */
 class Progress {
   private waiters: Array<() => void> = [];
@@ -332,7 +360,11 @@ class Progress {
  * within 3 s, otherwise posted again with x-slack-retry-num, up to 3 retries. False when Slack would
  * have given up.
  */
-async function deliverLikeSlack(bridgeUrl: string, event: EventCallback): Promise<boolean> {
+async function deliverLikeSlack(
+  bridgeUrl: string,
+  event: EventCallback,
+  stats: SlackDeliveryStats,
+): Promise<boolean> {
   const body = JSON.stringify(event);
   for (let attempt = 0; attempt <= SLACK_RETRY_DELAYS_MS.length; attempt++) {
     if (attempt > 0) await untilTime(Date.now() + SLACK_RETRY_DELAYS_MS[attempt - 1]!);
@@ -354,11 +386,18 @@ async function deliverLikeSlack(bridgeUrl: string, event: EventCallback): Promis
         signal: AbortSignal.timeout(SLACK_ACK_TIMEOUT_MS),
       });
       await response.arrayBuffer();
-      if (response.status >= 200 && response.status < 300) return true;
-    } catch {
+      if (response.status >= 200 && response.status < 300) {
+        if (attempt > 0) stats.retried += 1;
+        return true;
+      }
+      stats.refused += 1;
+    } catch (error) {
       // refused (the bridge is down) or no answer within 3 s: Slack retries
+      if ((error as Error).name === "TimeoutError") stats.timedOut += 1;
+      else stats.unreachable += 1;
     }
   }
+  stats.retried += 1;
   return false;
 }
 

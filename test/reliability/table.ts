@@ -12,6 +12,7 @@ const COLUMNS: Array<[string, (r: Row) => string]> = [
   ["lost", (r) => String(r.lost)],
   ["out-of-order", (r) => String(r.outOfOrder)],
   ["kills in window", (r) => String(r.killsInWindow)],
+  ["s", (r) => String(r.seconds)],
   ["notes", (r) => r.notes],
 ];
 
