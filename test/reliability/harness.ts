@@ -262,7 +262,10 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
     const platformNotes = [...notes];
     if (platform === "slack" && slackNotes) platformNotes.unshift(slackNotes);
     if (t.undeliverable > 0) platformNotes.unshift(`${t.undeliverable} lost never got a 2xx from the bridge`);
-    if (t.otherPosts > 0) platformNotes.unshift(`${t.otherPosts} posts quoting no message (apologies)`);
+    if (t.otherPosts > 0)
+      platformNotes.unshift(
+        `${t.otherPosts} posts quoting no message (apologies, or placeholders a kill left behind)`,
+      );
     return {
       fault: scenario.fault,
       store: scenario.store,

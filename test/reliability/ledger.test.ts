@@ -61,6 +61,14 @@ describe("the fault suite's ledger", () => {
     expect(tally.outOfOrderTags).toEqual(["k0n1"]);
   });
 
+  test("a reply counts from when its text first showed the message, not from its placeholder", () => {
+    const ledger = ledgerWith(1, 2);
+    ledger.recordPost("a:1", "…", 10);
+    ledger.recordPost("a:2", "k0n0", 20);
+    ledger.recordPost("a:1", "k0n1", 30);
+    expect(ledger.tally()).toMatchObject({ answered: 2, outOfOrder: 0, otherPosts: 0 });
+  });
+
   test("a duplicate is explained only when its reply was posted just before a kill", () => {
     const ledger = ledgerWith(1, 2);
     ledger.recordPost("chat:1", "k0n0", 1000);

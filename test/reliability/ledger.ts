@@ -52,6 +52,9 @@ export class Ledger {
   /** Post key (chat + platform message id) → tags it quotes, in the order the posts were first seen. */
   private readonly posts = new Map<string, { tags: Set<string>; at: number; order: number }>();
   private readonly postTimes: Array<{ at: number; tags: string[] }> = [];
+  /** Tag → number of the post or edit that first showed it (when its reply became visible). */
+  private readonly firstShown = new Map<string, number>();
+  private shown = 0;
   readonly kills: KillRecord[] = [];
   private postCount = 0;
 
@@ -74,7 +77,11 @@ export class Ledger {
       post = { tags: new Set(), at, order: this.postCount++ };
       this.posts.set(key, post);
     }
-    for (const tag of tags) post.tags.add(tag);
+    for (const tag of tags) {
+      post.tags.add(tag);
+      if (!this.firstShown.has(tag)) this.firstShown.set(tag, this.shown);
+    }
+    this.shown += 1;
     this.postTimes.push({ at, tags });
   }
 
@@ -107,13 +114,9 @@ export class Ledger {
 
   tally(): PlatformTally {
     const count = new Map<string, number>();
-    const firstPost = new Map<string, number>();
     const ordered = [...this.posts.values()].sort((a, b) => a.order - b.order);
     for (const post of ordered) {
-      for (const tag of post.tags) {
-        count.set(tag, (count.get(tag) ?? 0) + 1);
-        if (!firstPost.has(tag)) firstPost.set(tag, post.order);
-      }
+      for (const tag of post.tags) count.set(tag, (count.get(tag) ?? 0) + 1);
     }
     const inWindow = new Set(this.kills.flatMap((k) => k.tagsJustPosted));
     const tally: PlatformTally = {
@@ -146,7 +149,7 @@ export class Ledger {
       // A message is out of order when its first reply came before the first reply of an earlier one.
       let latestEarlier = -1;
       for (const tag of tags) {
-        const at = firstPost.get(tag);
+        const at = this.firstShown.get(tag);
         if (at === undefined) continue;
         if (at < latestEarlier) {
           tally.outOfOrder += 1;
