@@ -27,7 +27,7 @@ const BASE = {
   messages: MESSAGES,
   conversations: 10,
   seed: SEED,
-  drainTimeoutMs: 60_000,
+  drainTimeoutMs: 45_000,
 } as const satisfies Partial<Scenario>;
 
 /** kill -9 at random moments: each a random time after the restarted bridge is ready again. */
@@ -76,6 +76,19 @@ async function restartRedis(ctx: FaultContext): Promise<string> {
   await untilTime(Date.now() + 3_000);
   await ctx.redis!.up();
   return `redis-server down ${((Date.now() - downAt) / 1000).toFixed(1)} s (SIGTERM, AOF fsync always)`;
+}
+
+/**
+ * Failed writes may go unnoticed while the process lives (the answer is still in memory); one
+ * kill -9 at 60 % of the run shows what they cost: whatever was not durably recorded.
+ */
+async function crashOnceAfterFailedWrites(ctx: FaultContext): Promise<string> {
+  await ctx.at(ctx.sendMs * 0.6);
+  ctx.noteKill();
+  await ctx.bridge.kill9();
+  ctx.bridge.start();
+  await ctx.bridge.ready(60_000);
+  return "one kill -9 at 60 % of the run";
 }
 
 const SCENARIOS: Array<{ key: string; title: string; scenario: Scenario }> = [
@@ -129,7 +142,7 @@ const SCENARIOS: Array<{ key: string; title: string; scenario: Scenario }> = [
   },
   {
     key: "store-writes",
-    title: "store writes failing at random lose nothing",
+    title: "store writes failing at random lose nothing, even across a crash",
     scenario: {
       ...BASE,
       platforms: [...BASE.platforms],
@@ -137,6 +150,7 @@ const SCENARIOS: Array<{ key: string; title: string; scenario: Scenario }> = [
       store: "sqlite",
       paceMs: 40,
       injectStoreWriteFaults: true,
+      act: crashOnceAfterFailedWrites,
       env: { MYGPT_FAULT_STORE_WRITES: process.env.RELIABILITY_WRITE_FAILURE ?? "0.03" },
     },
   },
