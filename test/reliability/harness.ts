@@ -28,9 +28,11 @@ const SLACK_SIGNING_SECRET = "reliability-signing-secret-0123456789";
 /** Slack waits this long for a 2xx before it counts a delivery as failed. */
 const SLACK_ACK_TIMEOUT_MS = 3_000;
 /**
- * When Slack re-posts an unacknowledged event, after the first attempt: Slack's own schedule is
- * about "at once, 1 minute, 5 minutes"; compressed here so a run stays short, yet the last retry
- * still comes after the longest outage a scenario acts out (the 10 s SQLite lock, a run of kills).
+ * When Slack re-posts an unacknowledged event, after the previous attempt. Slack's own schedule is
+ * "at once, after 1 minute, after 5 minutes": its last retry comes long after any outage acted out
+ * here (a 10 s lock, a 2-minute run of kills) is over. Compressed to keep a run short, the retries
+ * come after 2 s and 10 s, and the last one 30 s later but never before the fault is over and the
+ * bridge is up again, which is what Slack's 5 minutes amount to.
  */
 const SLACK_RETRY_DELAYS_MS = [2_000, 10_000, 30_000];
 /** The bridge's hold on a crashed process's backlog (DEFAULTS.backlogLeaseMs); a takeover waits it out. */
@@ -214,6 +216,7 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
       ...(sqliteFile && { sqliteFile }),
     };
     const fault = scenario.act?.(ctx) ?? Promise.resolve("");
+    const faultOver = fault.catch(() => "");
 
     for (let i = 0; i < scenario.messages; i++) {
       await at(i * scenario.paceMs);
@@ -231,7 +234,7 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
         const { events } = await slack.userSays(user, dm, text);
         ledgers.get("slack")!.recordSent({ tag, conversation, n, at: Date.now() });
         for (const event of events) {
-          const delivery = deliverLikeSlack(bridge.url, event, slackStats).then((delivered) => {
+          const delivery = deliverLikeSlack(bridge.url, event, slackStats, faultOver).then((delivered) => {
             if (!delivered) ledgers.get("slack")!.markUndeliverable(tag);
           });
           deliveries.add(delivery);
@@ -360,17 +363,19 @@ class Progress {
 
 /**
  * Posts an Events API body to the bridge as Slack does: signed, counted as delivered only on a 2xx
- * within 3 s, otherwise posted again with x-slack-retry-num, up to 3 retries. False when Slack would
- * have given up.
+ * within 3 s, otherwise posted again with x-slack-retry-num, up to 3 retries (the last one once the
+ * fault is over). False when Slack would have given up.
  */
 async function deliverLikeSlack(
   bridgeUrl: string,
   event: EventCallback,
   stats: SlackDeliveryStats,
+  faultOver: Promise<unknown>,
 ): Promise<boolean> {
   const body = JSON.stringify(event);
   for (let attempt = 0; attempt <= SLACK_RETRY_DELAYS_MS.length; attempt++) {
     if (attempt > 0) await untilTime(Date.now() + SLACK_RETRY_DELAYS_MS[attempt - 1]!);
+    if (attempt === SLACK_RETRY_DELAYS_MS.length) await faultOver;
     const ts = Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = {
       "content-type": "application/json",
