@@ -234,9 +234,12 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
         const { events } = await slack.userSays(user, dm, text);
         ledgers.get("slack")!.recordSent({ tag, conversation, n, at: Date.now() });
         for (const event of events) {
-          const delivery = deliverLikeSlack(bridge.url, event, slackStats, faultOver).then((delivered) => {
-            if (!delivered) ledgers.get("slack")!.markUndeliverable(tag);
-          });
+          const delivery = deliverLikeSlack(bridge.url, event, slackStats, faultOver).then(
+            ({ arrivedAt }) => {
+              if (arrivedAt === undefined) ledgers.get("slack")!.markUndeliverable(tag);
+              else ledgers.get("slack")!.markArrived(tag, arrivedAt);
+            },
+          );
           deliveries.add(delivery);
           void delivery.finally(() => deliveries.delete(delivery));
         }
@@ -364,15 +367,17 @@ class Progress {
 /**
  * Posts an Events API body to the bridge as Slack does: signed, counted as delivered only on a 2xx
  * within 3 s, otherwise posted again with x-slack-retry-num, up to 3 retries (the last one once the
- * fault is over). False when Slack would have given up.
+ * fault is over). Says when the bridge got it; nothing when Slack would have given up.
  */
 async function deliverLikeSlack(
   bridgeUrl: string,
   event: EventCallback,
   stats: SlackDeliveryStats,
   faultOver: Promise<unknown>,
-): Promise<boolean> {
+): Promise<{ arrivedAt?: number }> {
   const body = JSON.stringify(event);
+  /** The first attempt that reached the bridge but got no answer in time: it may have taken it then. */
+  let reachedAt: number | undefined;
   for (let attempt = 0; attempt <= SLACK_RETRY_DELAYS_MS.length; attempt++) {
     if (attempt > 0) await untilTime(Date.now() + SLACK_RETRY_DELAYS_MS[attempt - 1]!);
     if (attempt === SLACK_RETRY_DELAYS_MS.length) await faultOver;
@@ -386,6 +391,7 @@ async function deliverLikeSlack(
       headers["x-slack-retry-num"] = String(attempt);
       headers["x-slack-retry-reason"] = "http_timeout";
     }
+    const startedAt = Date.now();
     try {
       const response = await fetch(`${bridgeUrl}/slack/events`, {
         method: "POST",
@@ -396,17 +402,19 @@ async function deliverLikeSlack(
       await response.arrayBuffer();
       if (response.status >= 200 && response.status < 300) {
         if (attempt > 0) stats.retried += 1;
-        return true;
+        return { arrivedAt: reachedAt ?? startedAt };
       }
       stats.refused += 1;
     } catch (error) {
       // refused (the bridge is down) or no answer within 3 s: Slack retries
-      if ((error as Error).name === "TimeoutError") stats.timedOut += 1;
-      else stats.unreachable += 1;
+      if ((error as Error).name === "TimeoutError") {
+        stats.timedOut += 1;
+        reachedAt ??= startedAt;
+      } else stats.unreachable += 1;
     }
   }
   stats.retried += 1;
-  return false;
+  return {};
 }
 
 function assistantEnvFor(assistant: AssistantEmulator): Record<string, string> {

@@ -61,6 +61,17 @@ describe("the fault suite's ledger", () => {
     expect(tally.outOfOrderTags).toEqual(["k0n1"]);
   });
 
+  test("a message Slack delivered late is not owed a reply before those that reached the bridge first", () => {
+    const ledger = ledgerWith(1, 2);
+    ledger.markArrived("k0n0", 5000);
+    ledger.markArrived("k0n1", 100);
+    ledger.recordPost("a:1", "k0n1", 200);
+    ledger.recordPost("a:2", "k0n0", 5100);
+    expect(ledger.tally().outOfOrder).toBe(0);
+    ledger.markArrived("k0n0", 50);
+    expect(ledger.tally().outOfOrder).toBe(1);
+  });
+
   test("a reply counts from when its text first showed the message, not from its placeholder", () => {
     const ledger = ledgerWith(1, 2);
     ledger.recordPost("a:1", "…", 10);

@@ -22,6 +22,11 @@ export interface SentMessage {
   at: number;
   /** Slack only: every delivery attempt was refused or timed out, so Slack gave up. */
   undeliverable?: boolean;
+  /**
+   * Slack only: when the bridge got the event (the attempt it acknowledged, or an earlier one it got
+   * but answered too late). A retried event can arrive after later ones, and order is judged by arrival.
+   */
+  arrivedAt?: number;
 }
 
 export interface KillRecord {
@@ -62,6 +67,11 @@ export class Ledger {
 
   recordSent(message: SentMessage): void {
     this.sent.set(message.tag, message);
+  }
+
+  markArrived(tag: string, at: number): void {
+    const message = this.sent.get(tag);
+    if (message) message.arrivedAt = at;
   }
 
   markUndeliverable(tag: string): void {
@@ -146,7 +156,8 @@ export class Ledger {
       }
     }
     for (const tags of this.byConversation().values()) {
-      // A message is out of order when its first reply came before the first reply of an earlier one.
+      // A message is out of order when its first reply came before the first reply of one that
+      // reached the bridge before it.
       let latestEarlier = -1;
       for (const tag of tags) {
         const at = this.firstShown.get(tag);
@@ -161,6 +172,7 @@ export class Ledger {
     return tally;
   }
 
+  /** Each conversation's messages in the order they reached the bridge. */
   private byConversation(): Map<number, string[]> {
     const out = new Map<number, SentMessage[]>();
     for (const message of this.sent.values()) {
@@ -171,7 +183,7 @@ export class Ledger {
     return new Map(
       [...out].map(([conversation, list]) => [
         conversation,
-        list.sort((a, b) => a.n - b.n).map((m) => m.tag),
+        list.sort((a, b) => (a.arrivedAt ?? a.at) - (b.arrivedAt ?? b.at) || a.n - b.n).map((m) => m.tag),
       ]),
     );
   }
