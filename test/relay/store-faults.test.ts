@@ -165,7 +165,7 @@ describe("a Redis store that goes away and comes back", () => {
     };
     expect((await readyz()).status).toBe(200);
 
-    await redis.stop();
+    await redis.down();
     const down = await readyz();
     expect(down.status).toBe(503);
     expect(down.body).toContain("store");
@@ -179,7 +179,7 @@ describe("a Redis store that goes away and comes back", () => {
     expect(Date.now() - refusedAt).toBeLessThan(3000);
     expect((await readyz()).status).toBe(503);
 
-    redis = await redis.restart();
+    await redis.up();
     await expect.poll(async () => (await readyz()).status, { timeout: 10_000 }).toBe(200);
     await adapter.say({ channel: "D1", text: "during the outage", messageId: "out-1" });
     expect(parseReply((await adapter.waitForPosts(1))[0]!.text).message).toBe("during the outage");

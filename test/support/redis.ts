@@ -1,12 +1,21 @@
 // Starts a real redis-server on a free loopback port for one test file, and stops it afterwards.
+// It can also be taken down and brought back on the same port (the fault suite's Redis restart),
+// keeping its data when started with a data directory (append-only file, fsync on every write).
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 
 export interface RedisServer {
   url: string;
   stop(): Promise<void>;
-  /** Stops the server (if running) and starts a new, empty one on the same port. */
-  restart(): Promise<RedisServer>;
+  /** Shuts the server down (SIGTERM, as a service manager does); clients see the connection drop. */
+  down(): Promise<void>;
+  /** Starts it again on the same port. */
+  up(): Promise<void>;
+}
+
+export interface RedisOptions {
+  /** Persist to an append-only file in this directory, so a restart keeps every acknowledged write. */
+  dataDir?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -21,13 +30,32 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedis(port?: number): Promise<RedisServer> {
-  port ??= await freePort();
-  const child: ChildProcess = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
+  const port = await freePort();
+  const persistence = options.dataDir
+    ? ["--dir", options.dataDir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""]
+    : ["--save", "", "--appendonly", "no"];
+  const args = ["--port", String(port), "--bind", "127.0.0.1", ...persistence];
+  let child = await spawnRedis(args);
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    down: stop,
+    up: async () => {
+      if (child.exitCode === null && child.signalCode === null) return;
+      child = await spawnRedis(args);
+    },
+  };
+}
+
+async function spawnRedis(args: string[]): Promise<ChildProcess> {
+  const child: ChildProcess = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   await new Promise<void>((resolve, reject) => {
     let output = "";
     child.once("error", (err) =>
@@ -41,18 +69,5 @@ export async function startRedis(port?: number): Promise<RedisServer> {
     });
     child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
   });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop,
-    restart: async () => {
-      await stop();
-      return startRedis(port);
-    },
-  };
+  return child;
 }
