@@ -13,11 +13,14 @@ export interface SessionRecord {
   /** Where replies for this conversation go (the latest message's target). */
   target: ReplyTarget;
   updatedAt: number;
+  /** When the session's index entries (sessionId, conversationId → conversation) were last written. */
+  indexedAt?: number;
   /** Assistant messageIds the bridge itself produced (recent ones), to tell them from others'. */
   ownMessageIds?: string[];
 }
 
 const OWN_IDS_KEPT = 50;
+const INDEX_REFRESH_MS = 24 * 3600_000;
 
 export class SessionStore {
   private readonly sessions: Keyv<SessionRecord>;
@@ -50,22 +53,23 @@ export class SessionStore {
     return record;
   }
 
-  /** Records an answered turn: the assistant's conversationId and messageId, and the latest target. */
+  /**
+   * Records an answered turn: the assistant's conversationId and messageId, and the latest target.
+   * A conversation's turns and commands run one at a time, so `session` is the stored record.
+   */
   async recordTurn(
     conversationKey: string,
     session: SessionRecord,
     turn: { conversationId: string; messageId: string; target: ReplyTarget },
   ): Promise<SessionRecord> {
-    const current = (await this.sessions.get(conversationKey)) ?? session;
-    if (current.sessionId !== session.sessionId) return current;
     const record: SessionRecord = {
-      ...current,
+      ...session,
       conversationId: turn.conversationId,
       target: turn.target,
       updatedAt: this.now(),
-      ownMessageIds: [...(current.ownMessageIds ?? []), turn.messageId].slice(-OWN_IDS_KEPT),
+      ownMessageIds: [...(session.ownMessageIds ?? []), turn.messageId].slice(-OWN_IDS_KEPT),
     };
-    await this.save(conversationKey, record);
+    await this.save(conversationKey, record, session);
     return record;
   }
 
@@ -88,8 +92,19 @@ export class SessionStore {
     return undefined;
   }
 
-  private async save(conversationKey: string, record: SessionRecord): Promise<void> {
+  /**
+   * Writes the record, and its index entries when they are new or a day old (so they live as long
+   * as the session, without a write per turn).
+   */
+  private async save(conversationKey: string, record: SessionRecord, before?: SessionRecord): Promise<void> {
+    const stale =
+      !before ||
+      before.sessionId !== record.sessionId ||
+      before.conversationId !== record.conversationId ||
+      record.updatedAt - (before.indexedAt ?? 0) > INDEX_REFRESH_MS;
+    if (stale) record.indexedAt = record.updatedAt;
     await this.sessions.set(conversationKey, record, this.idleMs);
+    if (!stale) return;
     await this.index.set(`s:${record.sessionId}`, conversationKey, this.idleMs);
     if (record.conversationId)
       await this.index.set(`c:${record.conversationId}`, conversationKey, this.idleMs);
