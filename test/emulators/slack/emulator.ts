@@ -63,6 +63,8 @@ export interface BotMessageEvent {
   ts: string;
   threadTs?: string;
   text: string;
+  /** Who Slack would notify: "channel", "here", "everyone", "subteam:S…", "user:U…" (none for a delete). */
+  pings: string[];
 }
 
 export interface StatusEvent {
@@ -651,6 +653,7 @@ export class SlackEmulator extends EventEmitter {
       channel: channel.id,
       ts,
       text,
+      pings: slackPings(text, p.link_names),
       ...(threadTs && { threadTs }),
     };
     this.sent.push(event);
@@ -696,6 +699,7 @@ export class SlackEmulator extends EventEmitter {
       channel: channel.id,
       ts: stored.ts,
       text,
+      pings: slackPings(text, p.link_names),
       ...(stored.threadTs && { threadTs: stored.threadTs }),
     };
     this.sent.push(event);
@@ -717,6 +721,7 @@ export class SlackEmulator extends EventEmitter {
       channel: channel.id,
       ts: stored.ts,
       text: "",
+      pings: [],
       ...(stored.threadTs && { threadTs: stored.threadTs }),
     };
     this.sent.push(event);
@@ -956,4 +961,25 @@ function parseParams(body: string, contentType: string | undefined): Record<stri
     );
   }
   return Object.fromEntries(new URLSearchParams(body));
+}
+
+/**
+ * The notifications Slack sends for a message's text: special mentions in angle brackets anywhere
+ * (code spans included: Slack parses them before formatting), and, with link_names, bare @channel,
+ * @here and @everyone.
+ */
+export function slackPings(text: string, linkNames?: string | boolean): string[] {
+  const pings: string[] = [];
+  for (const m of text.matchAll(
+    /<(!channel|!here|!everyone|!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+)(\|[^>]*)?>/g,
+  )) {
+    const token = m[1]!;
+    if (token.startsWith("!subteam^")) pings.push(`subteam:${token.slice(9)}`);
+    else if (token.startsWith("@")) pings.push(`user:${token.slice(1)}`);
+    else pings.push(token.slice(1));
+  }
+  if (linkNames === true || linkNames === "true" || linkNames === "1") {
+    for (const m of text.matchAll(/(?:^|\s)@(channel|here|everyone)\b/g)) pings.push(m[1]!);
+  }
+  return pings;
 }

@@ -1,0 +1,42 @@
+// Hostile and odd input on Slack, through the real Bolt adapter, the bridge and the Slack emulator:
+// what the bot posts can never ping a channel, a user group or a person.
+import { afterEach, describe, expect, it } from "vitest";
+import { type SlackBridge, shown, startSlackBridge } from "../e2e/slack-helpers.js";
+
+const open: SlackBridge[] = [];
+afterEach(async () => {
+  for (const b of open.splice(0)) await b.close();
+});
+
+const BROADCASTS = "<!channel> <!here|here> <!everyone> <!subteam^S0TEAM|@support> <@U0SOMEONE>";
+
+describe("Slack: nothing the bot posts pings anyone", () => {
+  it("an answer echoing broadcast, group and user mentions notifies nobody, and still shows them", async () => {
+    const b = await startSlackBridge("socket");
+    open.push(b);
+    b.assistant.setRespond(() => `Sure: ${BROADCASTS} and \`<!here>\` in code`);
+    await b.slack.userSays(b.user, b.dm, "repeat after me");
+    const answer = await shown(b.slack, (m) => m.text.includes("Sure:"));
+    expect(answer.pings).toEqual([]);
+    expect(answer.text).toContain("channel");
+    expect(answer.text).toContain("everyone");
+  });
+
+  it("a dashboard agent's message through the webhook pings nobody", async () => {
+    const b = await startSlackBridge("socket");
+    open.push(b);
+    await b.slack.userSays(b.user, b.channel, `${b.slack.mention()} I need a human`);
+    const reply = await shown(
+      b.slack,
+      (m) => m.text.includes("I need a human") && m.method === "chat.update",
+    );
+    const sessionId = /^\[session (\S+)/.exec(reply.text)?.[1] ?? "";
+    const sent = await b.assistant.sendWebhook(
+      `${b.url}/webhooks/mygpt`,
+      b.assistant.makeMessageEvent(sessionId, "agent", `Attention ${BROADCASTS}`),
+    );
+    expect(sent.status).toBe(202);
+    const posted = await shown(b.slack, (m) => m.text.startsWith("Attention"));
+    expect(posted.pings).toEqual([]);
+  });
+});
