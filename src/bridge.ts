@@ -8,7 +8,13 @@ import type { CallBudget } from "./budget/types.js";
 import type { BridgeConfig } from "./config/load.js";
 import { ContactSync } from "./contacts/contact-sync.js";
 import { BridgeMetrics } from "./http/metrics.js";
-import { createHttpApp, listen, type ReadinessReport, type RunningServer } from "./http/server.js";
+import {
+  createHttpApp,
+  installFinalHandlers,
+  listen,
+  type ReadinessReport,
+  type RunningServer,
+} from "./http/server.js";
 import { createLogger } from "./logger.js";
 import { Relay, type RelayObserver, type Route } from "./relay/relay.js";
 import { type BridgeStore, createStore } from "./store/create-store.js";
@@ -104,10 +110,15 @@ export class Bridge {
         })
       : undefined;
     let bridge: Bridge | undefined;
-    const app = createHttpApp({ metrics, readiness: () => bridge!.readiness() });
+    const app = createHttpApp({
+      metrics,
+      readiness: () => bridge!.readiness(),
+      operatorToken: config.http.operatorToken,
+    });
     bridge = new Bridge(config, logger, store, adapters, relay, metrics, app, wiring, contacts, webhooks);
     webhooks?.mountHttp(app);
     for (const adapter of adapters) adapter.mountHttp?.(app);
+    installFinalHandlers(app, logger.child({ part: "http" }));
     return bridge;
   }
 

@@ -42,7 +42,12 @@ export interface BridgeConfig {
   };
   discord?: { token: string; apiUrl: string; replyMode: "thread" | "reply"; devGuildId?: string };
   storeUrl: string;
-  http: { port: number; host: string };
+  http: {
+    port: number;
+    host: string;
+    /** METRICS_TOKEN: when set, /metrics and /readyz need `Authorization: Bearer <token>`. */
+    operatorToken?: string;
+  };
   logLevel: string;
   policy: AccessPolicy;
   relay: FileConfig["relay"];
@@ -223,6 +228,7 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     e.SLACK_CLIENT_SECRET,
     e.SLACK_STATE_SECRET,
     e.DISCORD_BOT_TOKEN,
+    e.METRICS_TOKEN,
     ...routes.map((r) => r.apiKey),
   ].filter((s): s is string => Boolean(s));
 
@@ -240,7 +246,7 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     slack,
     discord,
     storeUrl: e.STORE_URL,
-    http: { port: e.PORT, host: e.HOST },
+    http: { port: e.PORT, host: e.HOST, operatorToken: e.METRICS_TOKEN },
     logLevel: e.LOG_LEVEL,
     policy: file.policy,
     relay: file.relay,

@@ -48,6 +48,9 @@ export const envSchema = z.object({
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default(DEFAULTS.logLevel),
   CONFIG_FILE: optionalText,
+  METRICS_TOKEN: optionalText.pipe(
+    z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional(),
+  ),
 });
 export type EnvInput = z.input<typeof envSchema>;
 

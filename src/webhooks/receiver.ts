@@ -48,7 +48,7 @@ export class WebhookReceiver {
   }
 
   mountHttp(app: Express): void {
-    app.post("/webhooks/mygpt", express.raw({ type: "*/*", limit: "1mb" }), async (req, res) => {
+    app.post("/webhooks/mygpt", express.raw({ type: () => true, limit: "1mb" }), async (req, res) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const check = verifySignature(req.header(SIGNATURE_HEADER), raw, this.options.secret, this.now());
       if (!check.ok) {

@@ -3,6 +3,7 @@
 // events to the bridge's own server) and the assistant emulator; plus a person, their DM, a channel,
 // another bot, and ways to read what the bot showed in Slack.
 
+import type { Logger } from "pino";
 import { createStore } from "../../src/store/create-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
 import {
@@ -37,6 +38,9 @@ export interface SlackBridge {
 export interface SlackBridgeOptions {
   /** Also serve the multi-workspace OAuth install (forces HTTP mode's signing secret). */
   oauth?: boolean;
+  /** Extra environment for the bridge. */
+  env?: Record<string, string>;
+  logger?: Logger;
 }
 
 export async function startSlackBridge(mode: Mode, options: SlackBridgeOptions = {}): Promise<SlackBridge> {
@@ -54,11 +58,12 @@ export async function startSlackBridge(mode: Mode, options: SlackBridgeOptions =
       SLACK_CLIENT_SECRET: slack.clientSecret,
       SLACK_STATE_SECRET,
     }),
+    ...options.env,
   };
   // The adapter's OAuth installations live in this store for the life of the bridge.
   const adapterStore = await createStore("memory://");
   const adapters = await adaptersFromEnv(assistant, env, adapterStore);
-  const t = await startTestBridge({ adapters, assistant, env, http: true });
+  const t = await startTestBridge({ adapters, assistant, env, http: true, logger: options.logger });
   const url = t.bridge.url as string;
   if (mode === "http") slack.deliverOverHttp(`${url}/slack/events`, SLACK_SIGNING_SECRET);
   slack.appRedirectUrl = `${url}/slack/oauth_redirect`;
