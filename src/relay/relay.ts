@@ -22,6 +22,7 @@ import type { BridgeStore } from "../store/create-store.js";
 import { parseCommand } from "./commands.js";
 import { conversationKey } from "./conversation-key.js";
 import { FairScheduler } from "./fair-scheduler.js";
+import { heldReplyLog } from "./log-fields.js";
 import { type PendingMessage, PendingQueue, type ReplyProgress } from "./pending-queue.js";
 import { type AccessPolicy, isAllowed } from "./policy.js";
 import { QueueLease } from "./queue-lease.js";
@@ -328,7 +329,7 @@ export class Relay implements InboundSink {
       const target = latest().replyTarget;
       if (progress.posted === 0 && (await this.holdsReplies(convKey))) {
         this.options.logger.info(
-          { conversation: convKey, sessionId: progress.sessionId, reply: progress.chunks.join("\n") },
+          heldReplyLog(convKey, progress, this.options.logger.isLevelEnabled("debug")),
           "a human agent has this conversation: the assistant's answer is held back",
         );
         progress = { ...progress, posted: progress.chunks.length };
