@@ -17,6 +17,11 @@ export interface ConversationRef {
   channelId: string;
   /** Slack thread_ts, Telegram message_thread_id; absent for a DM or a whole chat. */
   threadId?: string;
+  /**
+   * The channel a conversation's own channel lives in, where that differs (a Discord thread's parent
+   * channel). Policy and routes by channel match it too; it is not part of the conversation's key.
+   */
+  parentChannelId?: string;
 }
 
 /** Where a reply goes. JSON-serializable: it is kept in the store with pending work and sessions. */

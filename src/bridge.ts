@@ -196,14 +196,14 @@ function bindObserver(metrics: BridgeMetrics): RelayObserver {
   };
 }
 
-/** The first route whose platform/workspace/channel match, else the default bot and key. */
+/** The first route whose platform/workspace/channel (or a thread's parent channel) match, else the default. */
 export function routeFor(config: BridgeConfig, conversation: ConversationRef): Route {
-  const { platform, workspaceId, channelId } = conversation;
+  const { platform, workspaceId, channelId, parentChannelId } = conversation;
   const rule = config.routes.find(
     (r) =>
       (!r.platform || r.platform === platform) &&
       (!r.workspace || r.workspace === workspaceId) &&
-      (!r.channel || r.channel === channelId),
+      (!r.channel || r.channel === channelId || r.channel === parentChannelId),
   );
   if (rule) return { botId: rule.botId, apiKey: rule.apiKey };
   return { botId: config.assistant.botId ?? "", apiKey: config.assistant.apiKey ?? "" };

@@ -29,12 +29,14 @@ export function conversationOf(
   guildId: string | null,
   channelId: string,
   threadId?: string,
+  parentChannelId?: string | null,
 ): ConversationRef {
   return {
     platform: "discord",
     workspaceId: guildId ?? "@dm",
     channelId,
     ...(threadId ? { threadId } : {}),
+    ...(parentChannelId ? { parentChannelId } : {}),
   };
 }
 
@@ -91,7 +93,12 @@ export function toInbound(message: Message, context: InboundContext): InboundMes
 
   const addressesBot = mentionsBot(message, context.botId);
   if (message.channel.isThread()) {
-    const conversation = conversationOf(message.guildId, message.channelId);
+    const conversation = conversationOf(
+      message.guildId,
+      message.channelId,
+      undefined,
+      message.channel.parentId,
+    );
     const replyTarget: ReplyTarget = { conversation, extra: { kind: TargetKind.channel } };
     return { ...base, conversation, replyTarget, isDirect: false, addressesBot };
   }
@@ -108,7 +115,7 @@ export function toInbound(message: Message, context: InboundContext): InboundMes
   }
   // Discord gives a thread started from a message that message's id, so the mention and every
   // follow-up inside the thread share this conversation.
-  const conversation = conversationOf(message.guildId, message.id);
+  const conversation = conversationOf(message.guildId, message.id, undefined, message.channelId);
   const replyTarget: ReplyTarget = {
     conversation,
     replyToMessageId: message.id,
