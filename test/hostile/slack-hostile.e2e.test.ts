@@ -1,7 +1,7 @@
 // Hostile and odd input on Slack, through the real Bolt adapter, the bridge and the Slack emulator:
 // what the bot posts can never ping a channel, a user group or a person.
 import { afterEach, describe, expect, it } from "vitest";
-import { type SlackBridge, shown, startSlackBridge } from "../e2e/slack-helpers.js";
+import { botTexts, type SlackBridge, shown, startSlackBridge } from "../e2e/slack-helpers.js";
 
 const open: SlackBridge[] = [];
 afterEach(async () => {
@@ -38,5 +38,34 @@ describe("Slack: nothing the bot posts pings anyone", () => {
     expect(sent.status).toBe(202);
     const posted = await shown(b.slack, (m) => m.text.startsWith("Attention"));
     expect(posted.pings).toEqual([]);
+  });
+});
+
+describe("Slack: long answers", () => {
+  it("a code block that fits in one post is never split across posts, in a 48,000-character answer", async () => {
+    const b = await startSlackBridge("socket");
+    open.push(b);
+    const block = (k: number) =>
+      ["```ts", ...Array.from({ length: 90 }, (_, i) => `const block${k}_line${i} = ${i};`), "```"].join(
+        "\n",
+      );
+    const prose = (k: number) =>
+      Array.from(
+        { length: 3 + (k % 5) },
+        (_, p) => `Section ${k} paragraph ${p} ${"words ".repeat(70)}`,
+      ).join("\n\n");
+    const sections = Array.from({ length: 14 }, (_, k) => `${prose(k)}\n\n${block(k)}`);
+    const answer = `${sections.join("\n\n")}\n\nTHE END`;
+    expect(answer.length).toBeGreaterThan(45_000);
+    b.assistant.setRespond(() => answer);
+    const { ts } = await b.slack.userSays(b.user, b.channel, `${b.slack.mention()} write a long program`);
+    await shown(b.slack, (m) => m.text.includes("THE END"));
+    const posts = botTexts(b.slack, b.channel.id, ts);
+    for (let k = 0; k < 14; k++) {
+      const holding = posts.filter((p) => p.includes(`block${k}_line`));
+      expect(holding, `block ${k}`).toHaveLength(1);
+      expect(holding[0]).toContain(`block${k}_line0 `);
+      expect(holding[0]).toContain(`block${k}_line89 `);
+    }
   });
 });
