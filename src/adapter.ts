@@ -52,6 +52,8 @@ export interface InboundMessage {
   messageId: string;
   /** When the platform says the message was sent (ms since epoch). */
   sentAt: number;
+  /** How many files or images came with it; the bridge reads only text, and tells the user so. */
+  files?: number;
 }
 
 export interface UserProfile {

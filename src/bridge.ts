@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { ConversationRef, PlatformAdapter } from "./adapter.js";
 import type { AssistantApi } from "./assistant/types.js";
 import type { CallBudget } from "./budget/types.js";
-import type { BridgeConfig } from "./config/load.js";
+import type { BridgeConfig, RouteRule } from "./config/load.js";
 import { ContactSync } from "./contacts/contact-sync.js";
 import { BridgeMetrics } from "./http/metrics.js";
 import {
@@ -17,6 +17,7 @@ import {
 } from "./http/server.js";
 import { createLogger } from "./logger.js";
 import { Relay, type RelayObserver, type Route } from "./relay/relay.js";
+import { Replies } from "./relay/replies.js";
 import { type BridgeStore, createStore } from "./store/create-store.js";
 import { WebhookReceiver } from "./webhooks/receiver.js";
 
@@ -64,6 +65,15 @@ export class Bridge {
     const adapters = options.adapters ?? (await options.makeAdapters?.(config, logger, store)) ?? [];
     const metrics = new BridgeMetrics(() => wiring.snapshots());
     const route = (conversation: ConversationRef) => routeFor(config, conversation);
+    const replies = new Map<RouteRule | undefined, Replies>();
+    const repliesFor = (conversation: ConversationRef): Replies => {
+      const rule = matchRoute(config, conversation);
+      const known = replies.get(rule);
+      if (known) return known;
+      const made = new Replies(config.texts, rule?.texts);
+      replies.set(rule, made);
+      return made;
+    };
     const contacts = new ContactSync({
       store,
       logger: logger.child({ part: "contacts" }),
@@ -94,6 +104,13 @@ export class Bridge {
       sessionIdleMs: config.relay.sessionIdleDays * 86_400_000,
       concurrency: config.relay.concurrency,
       handoffMode: config.handoff.mode,
+      repliesFor,
+      ...(config.relay.userQuota && {
+        userQuota: {
+          messages: config.relay.userQuota.messages,
+          windowMs: config.relay.userQuota.perMinutes * 60_000,
+        },
+      }),
       observer: {
         ...bindObserver(metrics),
         accepted: (message) => contacts.note(message),
@@ -198,15 +215,19 @@ function bindObserver(metrics: BridgeMetrics): RelayObserver {
 
 /** The first route whose platform/workspace/channel (or a thread's parent channel) match, else the default. */
 export function routeFor(config: BridgeConfig, conversation: ConversationRef): Route {
+  const rule = matchRoute(config, conversation);
+  if (rule) return { botId: rule.botId, apiKey: rule.apiKey };
+  return { botId: config.assistant.botId ?? "", apiKey: config.assistant.apiKey ?? "" };
+}
+
+function matchRoute(config: BridgeConfig, conversation: ConversationRef): RouteRule | undefined {
   const { platform, workspaceId, channelId, parentChannelId } = conversation;
-  const rule = config.routes.find(
+  return config.routes.find(
     (r) =>
       (!r.platform || r.platform === platform) &&
       (!r.workspace || r.workspace === workspaceId) &&
       (!r.channel || r.channel === channelId || r.channel === parentChannelId),
   );
-  if (rule) return { botId: rule.botId, apiKey: rule.apiKey };
-  return { botId: config.assistant.botId ?? "", apiKey: config.assistant.apiKey ?? "" };
 }
 
 async function defaultWiring(

@@ -83,7 +83,14 @@ export function toInbound(message: Message, context: InboundContext): InboundMes
   const author = authorOf(message.author);
   const botRoleId = message.guild?.roles.botRoleFor(context.botId)?.id;
   const text = stripBotMention(message.content, context.botId, botRoleId);
-  const base = { author, text, messageId: message.id, sentAt: message.createdTimestamp };
+  const files = message.attachments.size + message.stickers.size;
+  const base = {
+    author,
+    text,
+    messageId: message.id,
+    sentAt: message.createdTimestamp,
+    ...(files > 0 && { files }),
+  };
 
   if (message.channel.type === ChannelType.DM || !message.guildId) {
     const conversation = conversationOf(null, message.channelId);

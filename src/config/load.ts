@@ -12,6 +12,7 @@ import type { RateSpec } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";
 import { ConfigError } from "../errors.js";
 import type { AccessPolicy } from "../relay/policy.js";
+import type { Texts } from "../relay/replies.js";
 import { envSchema, type FileConfig, fileSchema } from "./schema.js";
 
 export interface RouteRule {
@@ -20,6 +21,7 @@ export interface RouteRule {
   channel?: string;
   botId: string;
   apiKey: string;
+  texts?: Partial<Texts>;
 }
 
 export interface BridgeConfig {
@@ -50,6 +52,8 @@ export interface BridgeConfig {
   };
   logLevel: string;
   policy: AccessPolicy;
+  /** Global replacements for the texts users see; routes may override them. */
+  texts?: Partial<Texts>;
   relay: FileConfig["relay"];
   contacts: FileConfig["contacts"];
   handoff: FileConfig["handoff"];
@@ -249,6 +253,7 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     http: { port: e.PORT, host: e.HOST, operatorToken: e.METRICS_TOKEN },
     logLevel: e.LOG_LEVEL,
     policy: file.policy,
+    texts: file.texts,
     relay: file.relay,
     contacts: file.contacts,
     handoff: file.handoff,

@@ -2,6 +2,7 @@
 // optional YAML file (routes, policies, limits). zod validates both once at start-up.
 import { z } from "zod";
 import { DEFAULTS } from "../defaults.js";
+import { TEXT_KEYS, type TextKey } from "../relay/replies.js";
 
 const optionalText = z
   .string()
@@ -62,6 +63,16 @@ const accessLists = z
   })
   .strict();
 
+/** Replacements for the texts users see (src/relay/replies.ts lists them with their defaults). */
+const texts = z
+  .object(
+    Object.fromEntries(TEXT_KEYS.map((key) => [key, z.string().trim().min(1).optional()])) as Record<
+      TextKey,
+      z.ZodOptional<z.ZodString>
+    >,
+  )
+  .strict();
+
 export const fileSchema = z
   .object({
     routes: z
@@ -77,11 +88,14 @@ export const fileSchema = z
               .string()
               .regex(/^[A-Z_][A-Z0-9_]*$/)
               .optional(),
+            /** This route's texts, over the global `texts:` and the English defaults. */
+            texts: texts.optional(),
           })
           .strict(),
       )
       .default([]),
     policy: z.object({ allow: accessLists.optional(), deny: accessLists.optional() }).strict().default({}),
+    texts: texts.optional(),
     relay: z
       .object({
         mergeQueuedMessages: z.boolean().default(DEFAULTS.mergeQueuedMessages),
@@ -96,6 +110,11 @@ export const fileSchema = z
           .positive()
           .default(DEFAULTS.sessionIdleMs / 86_400_000),
         concurrency: z.number().int().positive().max(100).default(DEFAULTS.chatConcurrency),
+        /** Per-user quota, off by default: at most `messages` per `perMinutes` per user. */
+        userQuota: z
+          .object({ messages: z.number().int().positive(), perMinutes: z.number().positive() })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({

@@ -22,13 +22,15 @@ import type { BridgeStore } from "../store/create-store.js";
 import { parseCommand } from "./commands.js";
 import { conversationKey } from "./conversation-key.js";
 import { FairScheduler } from "./fair-scheduler.js";
+import { asHelpRequest, classifyIntake } from "./intake-checks.js";
 import { heldReplyLog } from "./log-fields.js";
 import { type PendingMessage, PendingQueue, type ReplyProgress } from "./pending-queue.js";
 import { type AccessPolicy, isAllowed } from "./policy.js";
 import { QueueLease } from "./queue-lease.js";
-import { apologyFor, REPLIES } from "./replies.js";
+import { REPLIES, type Replies } from "./replies.js";
 import { SessionStore } from "./sessions.js";
 import { splitMessage } from "./split.js";
+import { UserQuota } from "./user-quota.js";
 
 export interface Route {
   botId: string;
@@ -75,6 +77,10 @@ export interface RelayOptions {
   handoffMode?: "keep-relaying" | "stay-silent";
   /** How long a crashed process's hold on the stored backlog lasts before another takes over. */
   backlogLeaseMs?: number;
+  /** The texts users see in a conversation (its route's, over the English defaults). */
+  repliesFor?: (conversation: ConversationRef) => Replies;
+  /** At most this many messages per user in a sliding window; off when absent. */
+  userQuota?: { messages: number; windowMs: number };
   now?: () => number;
 }
 
@@ -105,6 +111,7 @@ export class Relay implements InboundSink {
   private readonly running = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly observer: RelayObserver;
+  private readonly quota?: UserQuota;
   private readonly now: () => number;
   private active = 0;
   private accepts = 0;
@@ -129,6 +136,11 @@ export class Relay implements InboundSink {
     this.handoffs = options.store.namespace<number>("handoff");
     this.lease = new QueueLease(options.store, { ttlMs: options.backlogLeaseMs, now: this.now });
     this.observer = options.observer ?? {};
+    if (options.userQuota) this.quota = new UserQuota({ ...options.userQuota, now: this.now });
+  }
+
+  private replies(conversation: ConversationRef): Replies {
+    return this.options.repliesFor?.(conversation) ?? REPLIES;
   }
 
   /** Reloads what was accepted but not answered before a restart, then takes new messages. */
@@ -198,7 +210,8 @@ export class Relay implements InboundSink {
     return this.scheduler.size;
   }
 
-  async accept(message: InboundMessage): Promise<AcceptOutcome> {
+  async accept(received: InboundMessage): Promise<AcceptOutcome> {
+    let message = received;
     const platform = message.conversation.platform;
     this.observer.messageIn?.(platform);
     const ignore = (reason: string): AcceptOutcome => {
@@ -208,6 +221,9 @@ export class Relay implements InboundSink {
     if (!this.accepting) return ignore("not accepting (starting or shutting down)");
     if (message.author.isBot) return ignore("from a bot");
     if (this.options.policy && !isAllowed(this.options.policy, message)) return ignore("denied by policy");
+    const intake = classifyIntake(message);
+    if (intake.kind === "empty") return ignore("empty message");
+    if (intake.kind === "bare-mention") message = asHelpRequest(message);
 
     const key = PendingQueue.dedupeKey(message);
     if (this.acceptingKeys.has(key)) return { status: "duplicate" };
@@ -219,11 +235,23 @@ export class Relay implements InboundSink {
       if (!message.isDirect && !message.addressesBot && !(await this.sessions.get(convKey))) {
         return ignore("not addressed to the bot");
       }
+      const replies = this.replies(message.conversation);
+      if (intake.kind === "files-only") {
+        await this.noticeOnly(message, replies.filesNote);
+        return ignore("files only");
+      }
       if (message.text.length > DEFAULTS.maxAssistantMessageChars) {
-        const record = await this.pending.add(message, this.now());
-        this.sendQuietly(message.replyTarget, REPLIES.tooLong(DEFAULTS.maxAssistantMessageChars));
-        await this.pending.answered([record]);
+        await this.noticeOnly(message, replies.tooLong(DEFAULTS.maxAssistantMessageChars));
         return ignore("longer than the assistant accepts");
+      }
+      const quota = this.takeQuota(message);
+      if (quota !== "ok") {
+        const { messages, windowMs } = this.options.userQuota!;
+        await this.noticeOnly(
+          message,
+          quota === "over-tell" ? replies.quotaReached(messages, windowMs) : undefined,
+        );
+        return ignore("over the user's quota");
       }
       if (
         this.scheduler.size >= (this.options.maxBacklog ?? DEFAULTS.maxBacklog) ||
@@ -231,9 +259,11 @@ export class Relay implements InboundSink {
           (this.options.maxConversationBacklog ?? DEFAULTS.maxConversationBacklog)
       ) {
         this.options.logger.warn({ conversation: convKey }, "backlog full: asked the user to retry");
-        this.sendQuietly(message.replyTarget, REPLIES.backlogFull);
+        this.sendQuietly(message.replyTarget, replies.backlogFull);
         return { status: "rejected", reason: "backlog-full" };
       }
+      if (intake.kind === "text" && intake.filesNote)
+        this.sendQuietly(message.replyTarget, replies.filesNote);
       const record = await this.pending.add(message, this.now());
       this.held.add(record.key);
       const position = this.scheduler.push(convKey, record);
@@ -247,6 +277,20 @@ export class Relay implements InboundSink {
       this.accepts--;
       this.checkIdle();
     }
+  }
+
+  /** Records the message as answered (so a redelivery is a duplicate) and posts `notice`, if any. */
+  private async noticeOnly(message: InboundMessage, notice: string | undefined): Promise<void> {
+    const record = await this.pending.add(message, this.now());
+    if (notice) this.sendQuietly(message.replyTarget, notice);
+    await this.pending.answered([record]);
+  }
+
+  /** Counts a message (commands excepted) against its author's quota, when one is configured. */
+  private takeQuota(message: InboundMessage): "ok" | "over-tell" | "over-quiet" {
+    if (!this.quota || parseCommand(message.text)) return "ok";
+    const { platform, workspaceId } = message.conversation;
+    return this.quota.take(`${platform}:${workspaceId}:${message.author.id}`);
   }
 
   /** Resolves once nothing is being accepted, waiting or in flight (the console waits on it). */
@@ -263,13 +307,13 @@ export class Relay implements InboundSink {
   }
 
   async command(name: CommandName, conversation: ConversationRef, _author: AuthorRef): Promise<string> {
-    if (name === "help") return REPLIES.help;
+    if (name === "help") return this.replies(conversation).help;
     const convKey = conversationKey(conversation);
     const current = await this.sessions.get(convKey);
     const target = current?.target ?? { conversation };
     const botId = current?.botId ?? this.options.route(conversation).botId;
     await this.sessions.start(convKey, botId, target);
-    return REPLIES.reset;
+    return this.replies(conversation).reset;
   }
 
   private async replyToCommand(
@@ -277,11 +321,12 @@ export class Relay implements InboundSink {
     message: InboundMessage,
     convKey: string,
   ): Promise<void> {
-    let text: string = REPLIES.help;
-    if (command === "start") text = REPLIES.greeting;
+    const replies = this.replies(message.conversation);
+    let text: string = replies.help;
+    if (command === "start") text = replies.greeting;
     if (command === "reset") {
       await this.sessions.start(convKey, this.options.route(message.conversation).botId, message.replyTarget);
-      text = REPLIES.reset;
+      text = replies.reset;
     }
     try {
       await this.deliver(this.adapterFor(message.conversation.platform), message.replyTarget, text);
@@ -456,7 +501,7 @@ export class Relay implements InboundSink {
       code === "INVALID_API_KEY" || code === "BOT_NOT_FOUND" || code === "UNKNOWN" ? "error" : "warn";
     log[level]({ err: error, code }, "assistant call failed; apologising to the user");
     try {
-      await this.deliver(adapter, target, apologyFor(code));
+      await this.deliver(adapter, target, this.replies(target.conversation).apology(code));
     } catch (deliveryError) {
       log.error({ err: deliveryError }, "could not post the apology either");
     }
@@ -511,7 +556,7 @@ export class Relay implements InboundSink {
       .estimateWaitMs(position - 1);
     if (waitMs < (this.options.longWaitNoticeMs ?? DEFAULTS.longWaitNoticeMs)) return;
     this.noticeGiven.add(convKey);
-    this.sendQuietly(message.replyTarget, REPLIES.longWait(position, waitMs));
+    this.sendQuietly(message.replyTarget, this.replies(message.conversation).longWait(position, waitMs));
   }
 
   /** Sends a short notice; failure is logged, never thrown (the notice is a courtesy). */

@@ -302,9 +302,19 @@ export class SlackEmulator extends EventEmitter {
     user: SlackUser,
     channel: SlackChannel,
     text: string,
-    options: { threadTs?: string } & DeliveryOptions = {},
+    options: { threadTs?: string; files?: string[] } & DeliveryOptions = {},
   ): Promise<{ ts: string; events: EventCallback[]; results: DeliveryResult[] }> {
     const ts = this.nextTs();
+    // Files shared with a message arrive as subtype file_share with a `files` list (app_mention too).
+    const files = (options.files ?? []).map((name, i) => ({
+      id: `F${ts.replace(".", "")}${i}`,
+      name,
+      title: name,
+      mimetype: name.endsWith(".png") ? "image/png" : "application/octet-stream",
+      filetype: name.split(".").pop() ?? "binary",
+      size: 1024,
+      url_private: `https://files.slack.test/${name}`,
+    }));
     this.store({
       ts,
       channel: channel.id,
@@ -327,11 +337,17 @@ export class SlackEmulator extends EventEmitter {
         bot_profile: { id: user.botId, name: user.name },
       }),
       ...(options.threadTs && { thread_ts: options.threadTs }),
+      ...(files.length > 0 && { files, upload: true }),
     };
     const events: EventCallback[] = [];
     if (this.receivesMessagesIn(channel)) {
       events.push(
-        this.envelope(channel.teamId, { type: "message", channel_type: channelType(channel), ...base }),
+        this.envelope(channel.teamId, {
+          type: "message",
+          ...(files.length > 0 && { subtype: "file_share" }),
+          channel_type: channelType(channel),
+          ...base,
+        }),
       );
     }
     if (!channel.isIm && channel.botIsMember && text.includes(this.mention(channel.teamId))) {
