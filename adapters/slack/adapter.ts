@@ -36,6 +36,7 @@ import type { BridgeStore } from "../../src/store/create-store.js";
 import { slackErrorCode, toDeliveryError } from "./errors.js";
 import { classifySlackEvent, type SlackMessageEvent } from "./inbound.js";
 import { KeyvInstallationStore } from "./installations.js";
+import { NOT_INSTALLED, OncePerKey } from "./not-installed.js";
 import { ProgressIndicators, type ProgressOptions } from "./progress.js";
 import { markdownToMrkdwn } from "./render.js";
 import { SLACK_BOT_SCOPES, SLACK_SLASH_COMMANDS } from "./scopes.js";
@@ -113,6 +114,7 @@ export class SlackAdapter implements PlatformAdapter {
   private readonly installations?: KeyvInstallationStore;
   private readonly progress: ProgressIndicators;
   private identity?: Identity;
+  private readonly uninstalled = new OncePerKey();
   private sink?: InboundSink;
   private started = false;
   private socketConnected = false;
@@ -304,6 +306,14 @@ export class SlackAdapter implements PlatformAdapter {
     }): Promise<void> => {
       const teamId = args.body.team_id ?? args.context.teamId;
       if (!teamId) return;
+      if ((args.context as Record<string, unknown>)[NOT_INSTALLED]) {
+        if (this.uninstalled.firstTime(teamId))
+          this.logger.warn(
+            { team: teamId },
+            "Slack workspace has not installed the app: its events are ignored",
+          );
+        return;
+      }
       const message = classifySlackEvent(args.event, {
         teamId,
         ...(args.context.botUserId && { botUserId: args.context.botUserId }),
@@ -404,6 +414,10 @@ export class SlackAdapter implements PlatformAdapter {
         });
       } catch (error) {
         if (!single) throw error;
+        // The bridge's own token cannot answer in another workspace: mark the event, so it is dropped.
+        if (source.teamId && source.teamId !== single.teamId) {
+          return { botToken: this.options.botToken, teamId: source.teamId, [NOT_INSTALLED]: true };
+        }
       }
     }
     if (!single || !this.options.botToken)

@@ -62,7 +62,7 @@ export async function startSlackBridge(mode: Mode, options: SlackBridgeOptions =
   };
   // The adapter's OAuth installations live in this store for the life of the bridge.
   const adapterStore = await createStore("memory://");
-  const adapters = await adaptersFromEnv(assistant, env, adapterStore);
+  const adapters = await adaptersFromEnv(assistant, env, adapterStore, options.logger);
   const t = await startTestBridge({ adapters, assistant, env, http: true, logger: options.logger });
   const url = t.bridge.url as string;
   if (mode === "http") slack.deliverOverHttp(`${url}/slack/events`, SLACK_SIGNING_SECRET);

@@ -1,7 +1,8 @@
 // Hostile and odd input on Slack, through the real Bolt adapter, the bridge and the Slack emulator:
 // what the bot posts can never ping a channel, a user group or a person.
 import { afterEach, describe, expect, it } from "vitest";
-import { botTexts, type SlackBridge, shown, startSlackBridge } from "../e2e/slack-helpers.js";
+import { botTexts, chatCalls, type SlackBridge, shown, startSlackBridge } from "../e2e/slack-helpers.js";
+import { captureLogs } from "../support/log-lines.js";
 
 const open: SlackBridge[] = [];
 afterEach(async () => {
@@ -67,5 +68,27 @@ describe("Slack: long answers", () => {
       expect(holding[0]).toContain(`block${k}_line0 `);
       expect(holding[0]).toContain(`block${k}_line89 `);
     }
+  });
+});
+
+describe("Slack: a workspace without an installation (multi-workspace OAuth mode)", () => {
+  it("costs no assistant call, answers nothing there, logs once per workspace, and the installed workspace still works", async () => {
+    const logs = captureLogs();
+    const b = await startSlackBridge("http", { oauth: true, logger: logs.logger });
+    open.push(b);
+    const acme = b.slack.createWorkspace("Acme");
+    const wile = b.slack.createUser({ name: "wile", teamId: acme.id });
+    const room = b.slack.createChannel("acme-general", { teamId: acme.id });
+    for (const text of ["first try", "second try"]) {
+      const { results } = await b.slack.userSays(wile, room, `${b.slack.mention(acme.id)} ${text}`);
+      for (const result of results) expect(result.status).toBe(200);
+    }
+    await b.slack.userSays(b.user, b.channel, `${b.slack.mention()} hello from home`);
+    await shown(b.slack, (m) => m.text.endsWith("hello from home") && m.method === "chat.update");
+    await b.t.bridge.relay.whenIdle();
+    expect(chatCalls(b.assistant)).toBe(1);
+    expect(b.slack.sent.filter((m) => m.teamId === acme.id || m.channel === room.id)).toEqual([]);
+    const notes = logs.lines.filter((l) => l.team === acme.id && String(l.msg).includes("not installed"));
+    expect(notes).toHaveLength(1);
   });
 });
