@@ -30,13 +30,14 @@ import type {
   TypingHandle,
   UserProfile,
 } from "../../src/adapter.js";
+import { BoundedSet } from "../../src/bounded-set.js";
 import { DEFAULTS } from "../../src/defaults.js";
 import { ConfigError } from "../../src/errors.js";
 import type { BridgeStore } from "../../src/store/create-store.js";
 import { slackErrorCode, toDeliveryError } from "./errors.js";
 import { classifySlackEvent, type SlackMessageEvent } from "./inbound.js";
 import { KeyvInstallationStore } from "./installations.js";
-import { NOT_INSTALLED, OncePerKey } from "./not-installed.js";
+import { NOT_INSTALLED } from "./not-installed.js";
 import { ProgressIndicators, type ProgressOptions } from "./progress.js";
 import { markdownToMrkdwn } from "./render.js";
 import { SLACK_BOT_SCOPES, SLACK_SLASH_COMMANDS } from "./scopes.js";
@@ -114,7 +115,8 @@ export class SlackAdapter implements PlatformAdapter {
   private readonly installations?: KeyvInstallationStore;
   private readonly progress: ProgressIndicators;
   private identity?: Identity;
-  private readonly uninstalled = new OncePerKey();
+  /** Workspaces already logged as not having installed the app. */
+  private readonly uninstalled = new BoundedSet({ max: 10_000 });
   private sink?: InboundSink;
   private started = false;
   private socketConnected = false;
@@ -307,7 +309,7 @@ export class SlackAdapter implements PlatformAdapter {
       const teamId = args.body.team_id ?? args.context.teamId;
       if (!teamId) return;
       if ((args.context as Record<string, unknown>)[NOT_INSTALLED]) {
-        if (this.uninstalled.firstTime(teamId))
+        if (this.uninstalled.addNew(teamId))
           this.logger.warn(
             { team: teamId },
             "Slack workspace has not installed the app: its events are ignored",
