@@ -38,6 +38,11 @@ export interface AuthorRef {
   /** Display name for logs and merged-message attribution; may be absent. */
   name?: string;
   isBot: boolean;
+  /**
+   * A cheap digest of the profile the platform sends with every message (Telegram's `from`,
+   * Discord's author), so a change is noticed at once; absent where reading a profile costs a call.
+   */
+  profileFingerprint?: string;
 }
 
 export interface InboundMessage {

@@ -46,7 +46,12 @@ export function authorOf(user: {
   globalName: string | null;
   bot: boolean;
 }): AuthorRef {
-  return { id: user.id, name: user.globalName ?? user.username, isBot: user.bot };
+  return {
+    id: user.id,
+    name: user.globalName ?? user.username,
+    isBot: user.bot,
+    profileFingerprint: JSON.stringify([user.username, user.globalName]),
+  };
 }
 
 function mentionsBot(message: Message, botId: string): boolean {

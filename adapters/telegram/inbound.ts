@@ -94,7 +94,13 @@ function authorOf(message: Message): InboundMessage["author"] {
       isBot: false,
     };
   }
-  return { id: String(from.id), name: displayName(from), isBot: from.is_bot };
+  const profile = [from.first_name, from.last_name, from.username, from.language_code, from.is_premium];
+  return {
+    id: String(from.id),
+    name: displayName(from),
+    isBot: from.is_bot,
+    profileFingerprint: JSON.stringify(profile),
+  };
 }
 
 export function displayName(user: User): string {

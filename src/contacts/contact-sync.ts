@@ -62,7 +62,7 @@ export class ContactSync {
   private readonly records: Keyv<ContactRecord>;
   private readonly queue: Keyv<unknown>;
   private readonly adapters = new Map<Platform, PlatformAdapter>();
-  private readonly recentlyNoted = new Map<string, number>();
+  private readonly recentlyNoted = new Map<string, { at: number; fingerprint?: string }>();
   private readonly writes = new Set<Promise<void>>();
   private readonly now: () => number;
   private running = false;
@@ -103,9 +103,12 @@ export class ContactSync {
     if (this.options.platforms && !this.options.platforms.includes(message.conversation.platform)) return;
     const externalId = externalIdFor(message);
     const recheckMs = this.options.recheckMs ?? DEFAULTS.contactProfileCheckMs;
+    // A profile that came with the message is compared every time; others are re-read at most every recheckMs.
+    const fingerprint = message.author.profileFingerprint;
     const last = this.recentlyNoted.get(externalId);
-    if (last !== undefined && this.now() - last < recheckMs) return;
-    this.recentlyNoted.set(externalId, this.now());
+    if (last && last.fingerprint === fingerprint && this.now() - last.at < recheckMs) return;
+    this.recentlyNoted.delete(externalId);
+    this.recentlyNoted.set(externalId, { at: this.now(), fingerprint });
     if (this.recentlyNoted.size > 10_000) this.recentlyNoted.delete(this.recentlyNoted.keys().next().value!);
     const write = this.enqueue(externalId, message)
       .catch((error) => this.options.logger.warn({ err: error }, "could not note a user for contact sync"))

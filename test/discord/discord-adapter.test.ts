@@ -119,7 +119,7 @@ describe("Discord conversations", () => {
     const msg = await sink.next((m) => m.messageId === dm.id);
     expect(msg.isDirect).toBe(true);
     expect(msg.conversation).toEqual({ platform: "discord", workspaceId: "@dm", channelId: dm.channel_id });
-    expect(msg.author).toEqual({ id: emu.human.id, name: "Alice A.", isBot: false });
+    expect(msg.author).toMatchObject({ id: emu.human.id, name: "Alice A.", isBot: false });
   });
 
   it("ignores channel chatter, other bots, its own posts, system messages and edits", async () => {

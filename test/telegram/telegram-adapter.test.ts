@@ -33,7 +33,7 @@ describe.each<Mode>(["polling", "webhook"])("Telegram adapter (%s)", (mode) => {
       workspaceId: "global",
       channelId: String(t.dm.id),
     });
-    expect(msg.author).toEqual({ id: String(t.user.id), name: "Ada Lovelace", isBot: false });
+    expect(msg.author).toMatchObject({ id: String(t.user.id), name: "Ada Lovelace", isBot: false });
   });
 
   it("ignores group chatter that does not address the bot", async () => {
