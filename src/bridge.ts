@@ -88,6 +88,9 @@ export class Bridge {
       recheckMs: config.contacts.profileCheckMinutes * 60_000,
       onSynced: (action) => metrics.contactsSynced.inc({ action }),
       onFailure: () => metrics.contactSyncFailures.inc(),
+      backlogWarnMs: config.contacts.backlogWarnMinutes * 60_000,
+      onBacklogEta: (ms) => metrics.contactBacklogEta.set(ms / 1000),
+      syncFirst: config.contacts.syncFirst,
     });
     const relay = new Relay({
       store,

@@ -145,6 +145,13 @@ export const fileSchema = z
           .number()
           .nonnegative()
           .default(DEFAULTS.contactProfileCheckMs / 60_000),
+        /** Log once when the backlog needs longer than this to drain (the ETA is in /metrics too). */
+        backlogWarnMinutes: z
+          .number()
+          .positive()
+          .default(DEFAULTS.contactBacklogWarnMs / 60_000),
+        /** Which waiting contacts are synced first: new users, or changed profiles of known ones. */
+        syncFirst: z.enum(["new", "refresh"]).default("new"),
       })
       .strict()
       .default({
@@ -152,6 +159,8 @@ export const fileSchema = z
         excludeFields: [],
         refreshHours: DEFAULTS.contactRefreshMs / 3_600_000,
         profileCheckMinutes: DEFAULTS.contactProfileCheckMs / 60_000,
+        backlogWarnMinutes: DEFAULTS.contactBacklogWarnMs / 60_000,
+        syncFirst: "new",
       }),
     handoff: z
       .object({

@@ -11,6 +11,7 @@ import type { CallBudget } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";
 import { AssistantError } from "../errors.js";
 import type { BridgeStore } from "../store/create-store.js";
+import { BacklogEta } from "./backlog-eta.js";
 
 export interface ContactSyncOptions {
   store: BridgeStore;
@@ -28,6 +29,12 @@ export interface ContactSyncOptions {
   maxAttempts?: number;
   onSynced?(action: "created" | "updated" | "unchanged"): void;
   onFailure?(): void;
+  /** Log once when draining the backlog is expected to take longer than this. */
+  backlogWarnMs?: number;
+  /** The backlog's expected drain time, on every change (for /metrics). */
+  onBacklogEta?(etaMs: number): void;
+  /** Which lane is synced first: new users (default) or changed profiles of known ones. */
+  syncFirst?: "new" | "refresh";
   now?: () => number;
 }
 
@@ -71,12 +78,25 @@ export class ContactSync {
   private draining?: Promise<void>;
   private wake?: () => void;
   private cursors?: Promise<Record<Lane, { head: number; tail: number }>>;
+  private readonly eta: BacklogEta;
+  private readonly lanes: Lane[];
 
   constructor(private readonly options: ContactSyncOptions) {
     this.records = options.store.namespace<ContactRecord>("contacts");
     this.queue = options.store.namespace("contact-queue");
     for (const a of options.adapters) this.adapters.set(a.platform, a);
     this.now = options.now ?? Date.now;
+    this.eta = new BacklogEta({
+      logger: options.logger,
+      warnAfterMs: options.backlogWarnMs ?? DEFAULTS.contactBacklogWarnMs,
+      ...(options.onBacklogEta && { onEta: options.onBacklogEta }),
+    });
+    this.lanes = options.syncFirst === "refresh" ? ["refresh", "new"] : LANES;
+  }
+
+  private async reportEta(apiKey: string): Promise<void> {
+    const waiting = await this.backlog();
+    this.eta.report(waiting.new + waiting.refresh, this.options.dataBudgetFor(apiKey));
   }
 
   start(): void {
@@ -141,12 +161,13 @@ export class ContactSync {
     await this.queue.set(`${lane}:${seq}`, item);
     await this.queue.set(`queued:${item.externalId}`, true);
     await this.queue.set(`cursor:${lane}`, cursors[lane]);
+    await this.reportEta(item.apiKey);
     this.wake?.();
   }
 
   private async pop(): Promise<PendingUser | undefined> {
     const cursors = await this.loadCursors();
-    for (const lane of LANES) {
+    for (const lane of this.lanes) {
       const c = cursors[lane];
       while (c.head < c.tail) {
         const key = `${lane}:${c.head}`;
@@ -184,6 +205,7 @@ export class ContactSync {
         continue;
       }
       await this.queue.delete(`queued:${item.externalId}`);
+      await this.reportEta(item.apiKey);
       try {
         await this.sync(item);
       } catch (error) {
