@@ -17,6 +17,11 @@ export interface ConversationRef {
   channelId: string;
   /** Slack thread_ts, Telegram message_thread_id; absent for a DM or a whole chat. */
   threadId?: string;
+  /**
+   * The channel a conversation's own channel lives in, where that differs (a Discord thread's parent
+   * channel). Policy and routes by channel match it too; it is not part of the conversation's key.
+   */
+  parentChannelId?: string;
 }
 
 /** Where a reply goes. JSON-serializable: it is kept in the store with pending work and sessions. */
@@ -33,6 +38,11 @@ export interface AuthorRef {
   /** Display name for logs and merged-message attribution; may be absent. */
   name?: string;
   isBot: boolean;
+  /**
+   * A cheap digest of the profile the platform sends with every message (Telegram's `from`,
+   * Discord's author), so a change is noticed at once; absent where reading a profile costs a call.
+   */
+  profileFingerprint?: string;
 }
 
 export interface InboundMessage {
@@ -47,6 +57,8 @@ export interface InboundMessage {
   messageId: string;
   /** When the platform says the message was sent (ms since epoch). */
   sentAt: number;
+  /** How many files or images came with it; the bridge reads only text, and tells the user so. */
+  files?: number;
 }
 
 export interface UserProfile {

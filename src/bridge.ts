@@ -5,13 +5,20 @@ import type { Logger } from "pino";
 import type { ConversationRef, PlatformAdapter } from "./adapter.js";
 import type { AssistantApi } from "./assistant/types.js";
 import type { CallBudget } from "./budget/types.js";
-import type { BridgeConfig } from "./config/load.js";
+import type { BridgeConfig, RouteRule } from "./config/load.js";
 import { ContactSync } from "./contacts/contact-sync.js";
 import { DEFAULTS } from "./defaults.js";
 import { BridgeMetrics } from "./http/metrics.js";
-import { createHttpApp, listen, type ReadinessReport, type RunningServer } from "./http/server.js";
+import {
+  createHttpApp,
+  installFinalHandlers,
+  listen,
+  type ReadinessReport,
+  type RunningServer,
+} from "./http/server.js";
 import { createLogger } from "./logger.js";
 import { Relay, type RelayObserver, type Route } from "./relay/relay.js";
+import { Replies } from "./relay/replies.js";
 import { StoreHealth } from "./store/health.js";
 import { openStore } from "./store/open-store.js";
 import { ProcessLease } from "./store/process-lease.js";
@@ -65,6 +72,15 @@ export class Bridge {
     const adapters = options.adapters ?? (await options.makeAdapters?.(config, logger, store)) ?? [];
     const metrics = new BridgeMetrics(() => wiring.snapshots());
     const route = (conversation: ConversationRef) => routeFor(config, conversation);
+    const replies = new Map<RouteRule | undefined, Replies>();
+    const repliesFor = (conversation: ConversationRef): Replies => {
+      const rule = matchRoute(config, conversation);
+      const known = replies.get(rule);
+      if (known) return known;
+      const made = new Replies(config.texts, rule?.texts);
+      replies.set(rule, made);
+      return made;
+    };
     const contacts = new ContactSync({
       store,
       lease,
@@ -81,6 +97,9 @@ export class Bridge {
       recheckMs: config.contacts.profileCheckMinutes * 60_000,
       onSynced: (action) => metrics.contactsSynced.inc({ action }),
       onFailure: () => metrics.contactSyncFailures.inc(),
+      backlogWarnMs: config.contacts.backlogWarnMinutes * 60_000,
+      onBacklogEta: (ms) => metrics.contactBacklogEta.set(ms / 1000),
+      syncFirst: config.contacts.syncFirst,
     });
     const relay = new Relay({
       store,
@@ -99,6 +118,13 @@ export class Bridge {
       sessionIdleMs: config.relay.sessionIdleDays * 86_400_000,
       concurrency: config.relay.concurrency,
       handoffMode: config.handoff.mode,
+      repliesFor,
+      ...(config.relay.userQuota && {
+        userQuota: {
+          messages: config.relay.userQuota.messages,
+          windowMs: config.relay.userQuota.perMinutes * 60_000,
+        },
+      }),
       observer: {
         ...bindObserver(metrics),
         accepted: (message) => contacts.note(message),
@@ -117,10 +143,15 @@ export class Bridge {
         })
       : undefined;
     let bridge: Bridge | undefined;
-    const app = createHttpApp({ metrics, readiness: () => bridge!.readiness() });
+    const app = createHttpApp({
+      metrics,
+      readiness: () => bridge!.readiness(),
+      operatorToken: config.http.operatorToken,
+    });
     bridge = new Bridge(config, logger, store, adapters, relay, metrics, app, wiring, contacts, webhooks);
     webhooks?.mountHttp(app);
     for (const adapter of adapters) adapter.mountHttp?.(app);
+    installFinalHandlers(app, logger.child({ part: "http" }));
     return bridge;
   }
 
@@ -197,17 +228,21 @@ function bindObserver(metrics: BridgeMetrics): RelayObserver {
   };
 }
 
-/** The first route whose platform/workspace/channel match, else the default bot and key. */
+/** The first route whose platform/workspace/channel (or a thread's parent channel) match, else the default. */
 export function routeFor(config: BridgeConfig, conversation: ConversationRef): Route {
-  const { platform, workspaceId, channelId } = conversation;
-  const rule = config.routes.find(
+  const rule = matchRoute(config, conversation);
+  if (rule) return { botId: rule.botId, apiKey: rule.apiKey };
+  return { botId: config.assistant.botId ?? "", apiKey: config.assistant.apiKey ?? "" };
+}
+
+function matchRoute(config: BridgeConfig, conversation: ConversationRef): RouteRule | undefined {
+  const { platform, workspaceId, channelId, parentChannelId } = conversation;
+  return config.routes.find(
     (r) =>
       (!r.platform || r.platform === platform) &&
       (!r.workspace || r.workspace === workspaceId) &&
-      (!r.channel || r.channel === channelId),
+      (!r.channel || r.channel === channelId || r.channel === parentChannelId),
   );
-  if (rule) return { botId: rule.botId, apiKey: rule.apiKey };
-  return { botId: config.assistant.botId ?? "", apiKey: config.assistant.apiKey ?? "" };
 }
 
 async function defaultWiring(config: BridgeConfig, logger: Logger, store: Store): Promise<AssistantWiring> {

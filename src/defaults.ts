@@ -58,4 +58,6 @@ export const DEFAULTS = {
   /** A known user's profile is looked at again for changes at most this often. */
   contactProfileCheckMs: 3600_000,
   handoffWindowMs: 30 * 60_000,
+  /** Log once when the contact backlog is expected to take longer than this to drain. */
+  contactBacklogWarnMs: 60 * 60_000,
 } as const;

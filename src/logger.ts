@@ -55,20 +55,38 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return options.destination ? pino(base, options.destination) : pino(base);
 }
 
-function scrubDeep(value: unknown, scrub: (s: string) => string, depth = 0): unknown {
-  if (depth > 4 || value === null || typeof value !== "object") {
-    return typeof value === "string" ? scrub(value) : value;
-  }
+/**
+ * A copy of `value` with every string scrubbed, however deep it sits: objects, arrays, errors (with
+ * their cause and own fields) and cycles (kept as cycles, which pino prints as "[Circular]").
+ */
+function scrubDeep(
+  value: unknown,
+  scrub: (s: string) => string,
+  seen = new WeakMap<object, unknown>(),
+): unknown {
+  if (typeof value === "string") return scrub(value);
+  if (value === null || typeof value !== "object") return value;
+  const known = seen.get(value);
+  if (known !== undefined) return known;
   if (value instanceof Error) {
     const copy = new Error(scrub(value.message));
+    seen.set(value, copy);
     copy.name = value.name;
-    if (value.stack) copy.stack = scrub(value.stack);
-    Object.assign(copy, { code: (value as { code?: unknown }).code });
+    copy.stack = value.stack === undefined ? undefined : scrub(value.stack);
+    for (const [k, v] of Object.entries(value))
+      (copy as unknown as Record<string, unknown>)[k] = scrubDeep(v, scrub, seen);
+    if (value.cause !== undefined) copy.cause = scrubDeep(value.cause, scrub, seen);
     return copy;
   }
-  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrub, depth + 1));
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    seen.set(value, out);
+    for (const item of value) out.push(scrubDeep(item, scrub, seen));
+    return out;
+  }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, scrub, depth + 1);
+  seen.set(value, out);
+  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, scrub, seen);
   return out;
 }
 

@@ -3,6 +3,7 @@
 // slash-command interaction. Failures become DeliveryError, retryable or not.
 import { DiscordAPIError, HTTPError, RateLimitError, type REST, Routes } from "discord.js";
 import type { ReplyTarget, SentMessage } from "../../src/adapter.js";
+import { BoundedSet } from "../../src/bounded-set.js";
 import { DeliveryError } from "../../src/errors.js";
 import { TargetKind } from "./inbound.js";
 
@@ -18,16 +19,34 @@ interface PostedMessage {
   id: string;
 }
 
+/** Discord interaction tokens live 15 minutes; remembering one longer is pointless. */
+const INTERACTION_TOKEN_MS = 15 * 60_000;
+
+export interface DeliveryLimits {
+  /** Threads remembered as existing (a forgotten one costs one "already exists" call). */
+  maxKnownThreads?: number;
+  maxAnsweredInteractions?: number;
+  now?: () => number;
+}
+
 export class Delivery {
   /** Interaction tokens whose deferred "thinking" message already holds the first chunk. */
-  private readonly answeredInteractions = new Set<string>();
+  readonly answeredInteractions: BoundedSet;
   /** Threads this process has seen exist, so only the first chunk tries to create one. */
-  private readonly knownThreads = new Set<string>();
+  readonly knownThreads: BoundedSet;
 
   constructor(
     private readonly rest: REST,
     private readonly secrets: string[],
-  ) {}
+    limits: DeliveryLimits = {},
+  ) {
+    this.answeredInteractions = new BoundedSet({
+      max: limits.maxAnsweredInteractions ?? 10_000,
+      maxAgeMs: INTERACTION_TOKEN_MS,
+      ...(limits.now && { now: limits.now }),
+    });
+    this.knownThreads = new BoundedSet({ max: limits.maxKnownThreads ?? 50_000 });
+  }
 
   noteThread(threadId: string): void {
     this.knownThreads.add(threadId);

@@ -29,12 +29,14 @@ export function conversationOf(
   guildId: string | null,
   channelId: string,
   threadId?: string,
+  parentChannelId?: string | null,
 ): ConversationRef {
   return {
     platform: "discord",
     workspaceId: guildId ?? "@dm",
     channelId,
     ...(threadId ? { threadId } : {}),
+    ...(parentChannelId ? { parentChannelId } : {}),
   };
 }
 
@@ -44,7 +46,12 @@ export function authorOf(user: {
   globalName: string | null;
   bot: boolean;
 }): AuthorRef {
-  return { id: user.id, name: user.globalName ?? user.username, isBot: user.bot };
+  return {
+    id: user.id,
+    name: user.globalName ?? user.username,
+    isBot: user.bot,
+    profileFingerprint: JSON.stringify([user.username, user.globalName]),
+  };
 }
 
 function mentionsBot(message: Message, botId: string): boolean {
@@ -81,7 +88,14 @@ export function toInbound(message: Message, context: InboundContext): InboundMes
   const author = authorOf(message.author);
   const botRoleId = message.guild?.roles.botRoleFor(context.botId)?.id;
   const text = stripBotMention(message.content, context.botId, botRoleId);
-  const base = { author, text, messageId: message.id, sentAt: message.createdTimestamp };
+  const files = message.attachments.size + message.stickers.size;
+  const base = {
+    author,
+    text,
+    messageId: message.id,
+    sentAt: message.createdTimestamp,
+    ...(files > 0 && { files }),
+  };
 
   if (message.channel.type === ChannelType.DM || !message.guildId) {
     const conversation = conversationOf(null, message.channelId);
@@ -91,7 +105,12 @@ export function toInbound(message: Message, context: InboundContext): InboundMes
 
   const addressesBot = mentionsBot(message, context.botId);
   if (message.channel.isThread()) {
-    const conversation = conversationOf(message.guildId, message.channelId);
+    const conversation = conversationOf(
+      message.guildId,
+      message.channelId,
+      undefined,
+      message.channel.parentId,
+    );
     const replyTarget: ReplyTarget = { conversation, extra: { kind: TargetKind.channel } };
     return { ...base, conversation, replyTarget, isDirect: false, addressesBot };
   }
@@ -108,7 +127,7 @@ export function toInbound(message: Message, context: InboundContext): InboundMes
   }
   // Discord gives a thread started from a message that message's id, so the mention and every
   // follow-up inside the thread share this conversation.
-  const conversation = conversationOf(message.guildId, message.id);
+  const conversation = conversationOf(message.guildId, message.id, undefined, message.channelId);
   const replyTarget: ReplyTarget = {
     conversation,
     replyToMessageId: message.id,

@@ -37,6 +37,7 @@ import type {
   TypingHandle,
   UserProfile,
 } from "../../src/adapter.js";
+import { BoundedSet } from "../../src/bounded-set.js";
 import { DEFAULTS } from "../../src/defaults.js";
 import { ConfigError, StoreError } from "../../src/errors.js";
 import { storeKeyv } from "../../src/store/keyv-adapter.js";
@@ -44,6 +45,7 @@ import type { Store } from "../../src/store/types.js";
 import { slackErrorCode, toDeliveryError } from "./errors.js";
 import { classifySlackEvent, type SlackMessageEvent } from "./inbound.js";
 import { KeyvInstallationStore } from "./installations.js";
+import { NOT_INSTALLED } from "./not-installed.js";
 import { ProgressIndicators, type ProgressOptions } from "./progress.js";
 import { markdownToMrkdwn } from "./render.js";
 import { SLACK_BOT_SCOPES, SLACK_SLASH_COMMANDS } from "./scopes.js";
@@ -122,6 +124,8 @@ export class SlackAdapter implements PlatformAdapter {
   private readonly installations?: KeyvInstallationStore;
   private readonly progress: ProgressIndicators;
   private identity?: Identity;
+  /** Workspaces already logged as not having installed the app. */
+  private readonly uninstalled = new BoundedSet({ max: 10_000 });
   private sink?: InboundSink;
   private started = false;
   private socketConnected = false;
@@ -313,6 +317,14 @@ export class SlackAdapter implements PlatformAdapter {
     }): Promise<void> => {
       const teamId = args.body.team_id ?? args.context.teamId;
       if (!teamId) return;
+      if ((args.context as Record<string, unknown>)[NOT_INSTALLED]) {
+        if (this.uninstalled.addNew(teamId))
+          this.logger.warn(
+            { team: teamId },
+            "Slack workspace has not installed the app: its events are ignored",
+          );
+        return;
+      }
       const message = classifySlackEvent(args.event, {
         teamId,
         ...(args.context.botUserId && { botUserId: args.context.botUserId }),
@@ -420,6 +432,10 @@ export class SlackAdapter implements PlatformAdapter {
         });
       } catch (error) {
         if (!single) throw error;
+        // The bridge's own token cannot answer in another workspace: mark the event, so it is dropped.
+        if (source.teamId && source.teamId !== single.teamId) {
+          return { botToken: this.options.botToken, teamId: source.teamId, [NOT_INSTALLED]: true };
+        }
       }
     }
     if (!single || !this.options.botToken)

@@ -20,6 +20,8 @@ export interface SlackMessageEvent {
   ts?: string;
   thread_ts?: string;
   team?: string;
+  /** Files shared with the message (subtype file_share, or an app_mention with files). */
+  files?: unknown[];
 }
 
 export interface BotIdentity {
@@ -85,6 +87,7 @@ function build(
     addressesBot: shape.addressesBot,
     messageId: `${channel}:${ts}`,
     sentAt: Math.round(Number(ts) * 1000),
+    ...(event.files?.length && { files: event.files.length }),
   };
 }
 

@@ -26,6 +26,7 @@ const MEDIA_KINDS = [
   "story",
 ] as const;
 
+/** Media (with or without a caption) is passed as text with `files`; the relay adds the files note. */
 export type Classified =
   | { kind: "text"; message: InboundMessage }
   | { kind: "non-text"; replyTarget: ReplyTarget }
@@ -60,14 +61,13 @@ export function classifyMessage(message: Message, me: UserFromGetMe): Classified
   const entities = (message.text !== undefined ? message.entities : message.caption_entities) ?? [];
   const addressed =
     isDirect || repliesToBot(message, me) || (text !== undefined && mentionsBot(text, entities, me));
-  if (text === undefined || text.trim() === "") {
-    if (!MEDIA_KINDS.some((kind) => kind in message)) return { kind: "skip", reason: "service message" };
-    return addressed
-      ? { kind: "non-text", replyTarget: replyTargetOf(message) }
-      : { kind: "skip", reason: "not addressed" };
+  const files = MEDIA_KINDS.filter((kind) => kind in message).length;
+  if ((text === undefined || text.trim() === "") && files === 0) {
+    return { kind: "skip", reason: "service message" };
   }
   if (!addressed) return { kind: "skip", reason: "group message not addressed to the bot" };
-  const stripped = isDirect ? text.trim() : stripBotMention(text, entities, me);
+  // A bare "@bot" becomes empty text: the relay answers it with the short help.
+  const stripped = text === undefined ? "" : isDirect ? text.trim() : stripBotMention(text, entities, me);
   const conversation = conversationOf(message);
   return {
     kind: "text",
@@ -75,11 +75,12 @@ export function classifyMessage(message: Message, me: UserFromGetMe): Classified
       conversation,
       replyTarget: replyTargetOf(message),
       author: authorOf(message),
-      text: stripped === "" ? text.trim() : stripped,
+      text: stripped,
       isDirect,
       addressesBot: true,
       messageId: `${message.chat.id}:${message.message_id}`,
       sentAt: message.date * 1000,
+      ...(files > 0 && { files }),
     },
   };
 }
@@ -93,7 +94,13 @@ function authorOf(message: Message): InboundMessage["author"] {
       isBot: false,
     };
   }
-  return { id: String(from.id), name: displayName(from), isBot: from.is_bot };
+  const profile = [from.first_name, from.last_name, from.username, from.language_code, from.is_premium];
+  return {
+    id: String(from.id),
+    name: displayName(from),
+    isBot: from.is_bot,
+    profileFingerprint: JSON.stringify(profile),
+  };
 }
 
 export function displayName(user: User): string {

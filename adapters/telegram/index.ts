@@ -22,6 +22,7 @@ import type {
 } from "../../src/adapter.js";
 import { DEFAULTS } from "../../src/defaults.js";
 import { ConfigError, DeliveryError, StoreError } from "../../src/errors.js";
+import { requireSecretHeader } from "../../src/http/guards.js";
 import { BOT_COMMANDS } from "./commands.js";
 import { isRenderingRejection, scrub, toDeliveryError } from "./errors.js";
 import { classifyMessage, displayName } from "./inbound.js";
@@ -123,6 +124,7 @@ export class TelegramAdapter implements PlatformAdapter {
         }
         next();
       },
+      requireSecretHeader("x-telegram-bot-api-secret-token", this.webhook.secret),
       express.json({ limit: "1mb" }),
       async (req: Request, res: Response) => {
         try {

@@ -145,8 +145,12 @@ function codeBlock(value: string, lang: string | undefined, state: RenderState):
   return `<pre><code${language}>${escapeHtml(value)}</code></pre>`;
 }
 
+/**
+ * Only web and mail links become links: a tg:// link can mention an arbitrary member (tg://user?id=)
+ * or act inside the client, and the assistant's text is not trusted to do either.
+ */
 function link(url: string | undefined, content: string, state: RenderState): string {
-  const safe = url && /^(https?:|mailto:|tg:)/i.test(url) ? url : undefined;
+  const safe = url && /^(https?:|mailto:)/i.test(url) ? url : undefined;
   if (!safe) return content;
   if (state.mode === "plain") return content === safe ? safe : `${content} (${safe})`;
   return `<a href="${escapeHtml(safe).replace(/"/g, "&quot;")}">${content || escapeHtml(safe)}</a>`;

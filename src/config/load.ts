@@ -12,6 +12,7 @@ import type { RateSpec } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";
 import { ConfigError } from "../errors.js";
 import type { AccessPolicy } from "../relay/policy.js";
+import type { Texts } from "../relay/replies.js";
 import { envSchema, type FileConfig, fileSchema } from "./schema.js";
 
 export interface RouteRule {
@@ -20,6 +21,7 @@ export interface RouteRule {
   channel?: string;
   botId: string;
   apiKey: string;
+  texts?: Partial<Texts>;
 }
 
 export interface BridgeConfig {
@@ -42,9 +44,16 @@ export interface BridgeConfig {
   };
   discord?: { token: string; apiUrl: string; replyMode: "thread" | "reply"; devGuildId?: string };
   storeUrl: string;
-  http: { port: number; host: string };
+  http: {
+    port: number;
+    host: string;
+    /** METRICS_TOKEN: when set, /metrics and /readyz need `Authorization: Bearer <token>`. */
+    operatorToken?: string;
+  };
   logLevel: string;
   policy: AccessPolicy;
+  /** Global replacements for the texts users see; routes may override them. */
+  texts?: Partial<Texts>;
   relay: FileConfig["relay"];
   contacts: FileConfig["contacts"];
   handoff: FileConfig["handoff"];
@@ -223,6 +232,7 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     e.SLACK_CLIENT_SECRET,
     e.SLACK_STATE_SECRET,
     e.DISCORD_BOT_TOKEN,
+    e.METRICS_TOKEN,
     ...routes.map((r) => r.apiKey),
   ].filter((s): s is string => Boolean(s));
 
@@ -240,9 +250,10 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     slack,
     discord,
     storeUrl: e.STORE_URL,
-    http: { port: e.PORT, host: e.HOST },
+    http: { port: e.PORT, host: e.HOST, operatorToken: e.METRICS_TOKEN },
     logLevel: e.LOG_LEVEL,
     policy: file.policy,
+    texts: file.texts,
     relay: file.relay,
     contacts: file.contacts,
     handoff: file.handoff,

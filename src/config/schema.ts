@@ -2,6 +2,7 @@
 // optional YAML file (routes, policies, limits). zod validates both once at start-up.
 import { z } from "zod";
 import { DEFAULTS } from "../defaults.js";
+import { TEXT_KEYS, type TextKey } from "../relay/replies.js";
 
 const optionalText = z
   .string()
@@ -48,6 +49,9 @@ export const envSchema = z.object({
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default(DEFAULTS.logLevel),
   CONFIG_FILE: optionalText,
+  METRICS_TOKEN: optionalText.pipe(
+    z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional(),
+  ),
 });
 export type EnvInput = z.input<typeof envSchema>;
 
@@ -57,6 +61,16 @@ const accessLists = z
     channels: z.array(z.coerce.string()).optional(),
     users: z.array(z.coerce.string()).optional(),
   })
+  .strict();
+
+/** Replacements for the texts users see (src/relay/replies.ts lists them with their defaults). */
+const texts = z
+  .object(
+    Object.fromEntries(TEXT_KEYS.map((key) => [key, z.string().trim().min(1).optional()])) as Record<
+      TextKey,
+      z.ZodOptional<z.ZodString>
+    >,
+  )
   .strict();
 
 export const fileSchema = z
@@ -74,11 +88,14 @@ export const fileSchema = z
               .string()
               .regex(/^[A-Z_][A-Z0-9_]*$/)
               .optional(),
+            /** This route's texts, over the global `texts:` and the English defaults. */
+            texts: texts.optional(),
           })
           .strict(),
       )
       .default([]),
     policy: z.object({ allow: accessLists.optional(), deny: accessLists.optional() }).strict().default({}),
+    texts: texts.optional(),
     relay: z
       .object({
         mergeQueuedMessages: z.boolean().default(DEFAULTS.mergeQueuedMessages),
@@ -93,6 +110,11 @@ export const fileSchema = z
           .positive()
           .default(DEFAULTS.sessionIdleMs / 86_400_000),
         concurrency: z.number().int().positive().max(100).default(DEFAULTS.chatConcurrency),
+        /** Per-user quota, off by default: at most `messages` per `perMinutes` per user. */
+        userQuota: z
+          .object({ messages: z.number().int().positive(), perMinutes: z.number().positive() })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({
@@ -123,6 +145,13 @@ export const fileSchema = z
           .number()
           .nonnegative()
           .default(DEFAULTS.contactProfileCheckMs / 60_000),
+        /** Log once when the backlog needs longer than this to drain (the ETA is in /metrics too). */
+        backlogWarnMinutes: z
+          .number()
+          .positive()
+          .default(DEFAULTS.contactBacklogWarnMs / 60_000),
+        /** Which waiting contacts are synced first: new users, or changed profiles of known ones. */
+        syncFirst: z.enum(["new", "refresh"]).default("new"),
       })
       .strict()
       .default({
@@ -130,6 +159,8 @@ export const fileSchema = z
         excludeFields: [],
         refreshHours: DEFAULTS.contactRefreshMs / 3_600_000,
         profileCheckMinutes: DEFAULTS.contactProfileCheckMs / 60_000,
+        backlogWarnMinutes: DEFAULTS.contactBacklogWarnMs / 60_000,
+        syncFirst: "new",
       }),
     handoff: z
       .object({

@@ -14,6 +14,7 @@ import { AssistantError, StoreError } from "../errors.js";
 import { StoreHealth } from "../store/health.js";
 import { ProcessLease } from "../store/process-lease.js";
 import type { QueueItem, Store } from "../store/types.js";
+import { BacklogEta } from "./backlog-eta.js";
 
 export interface ContactSyncOptions {
   store: Store;
@@ -34,6 +35,12 @@ export interface ContactSyncOptions {
   maxAttempts?: number;
   onSynced?(action: "created" | "updated" | "unchanged"): void;
   onFailure?(): void;
+  /** Log once when draining the backlog is expected to take longer than this. */
+  backlogWarnMs?: number;
+  /** The backlog's expected drain time, on every change (for /metrics). */
+  onBacklogEta?(etaMs: number): void;
+  /** Which lane is synced first: new users (default) or changed profiles of known ones. */
+  syncFirst?: "new" | "refresh";
   now?: () => number;
 }
 
@@ -59,6 +66,7 @@ const LANES: Lane[] = ["new", "refresh"];
 const queueOf = (lane: Lane) => `contacts-${lane}`;
 const recordKey = (externalId: string) => `contact:${externalId}`;
 const queuedKey = (externalId: string) => `contact-queued:${externalId}`;
+const latestKey = (externalId: string) => `contact-latest:${externalId}`;
 
 export function externalIdFor(message: InboundMessage): string {
   const { platform, workspaceId } = message.conversation;
@@ -74,7 +82,7 @@ export class ContactSync {
   /** Whether the lease is this sync's own (run alone) rather than the relay's. */
   private readonly ownLease: boolean;
   private readonly adapters = new Map<Platform, PlatformAdapter>();
-  private readonly recentlyNoted = new Map<string, number>();
+  private readonly recentlyNoted = new Map<string, { at: number; fingerprint?: string }>();
   private readonly writes = new Set<Promise<void>>();
   private readonly now: () => number;
   private running = false;
@@ -82,6 +90,8 @@ export class ContactSync {
   private stopped: Promise<void> = Promise.resolve();
   private draining?: Promise<void>;
   private wake?: () => void;
+  private readonly eta: BacklogEta;
+  private readonly lanes: Lane[];
 
   constructor(private readonly options: ContactSyncOptions) {
     this.store = options.store;
@@ -90,6 +100,20 @@ export class ContactSync {
     this.ownLease = options.lease === undefined;
     for (const a of options.adapters) this.adapters.set(a.platform, a);
     this.now = options.now ?? Date.now;
+    this.eta = new BacklogEta({
+      logger: options.logger,
+      warnAfterMs: options.backlogWarnMs ?? DEFAULTS.contactBacklogWarnMs,
+      ...(options.onBacklogEta && { onEta: options.onBacklogEta }),
+    });
+    this.lanes = options.syncFirst === "refresh" ? ["refresh", "new"] : LANES;
+  }
+
+  private async reportEta(message: InboundMessage): Promise<void> {
+    const waiting = await this.backlog();
+    this.eta.report(
+      waiting.new + waiting.refresh,
+      this.options.dataBudgetFor(this.options.apiKeyFor(message)),
+    );
   }
 
   start(): void {
@@ -117,9 +141,12 @@ export class ContactSync {
     if (this.options.platforms && !this.options.platforms.includes(message.conversation.platform)) return;
     const externalId = externalIdFor(message);
     const recheckMs = this.options.recheckMs ?? DEFAULTS.contactProfileCheckMs;
+    // A profile that came with the message is compared every time; others are re-read at most every recheckMs.
+    const fingerprint = message.author.profileFingerprint;
     const last = this.recentlyNoted.get(externalId);
-    if (last !== undefined && this.now() - last < recheckMs) return;
-    this.recentlyNoted.set(externalId, this.now());
+    if (last && last.fingerprint === fingerprint && this.now() - last.at < recheckMs) return;
+    this.recentlyNoted.delete(externalId);
+    this.recentlyNoted.set(externalId, { at: this.now(), fingerprint });
     if (this.recentlyNoted.size > 10_000) this.recentlyNoted.delete(this.recentlyNoted.keys().next().value!);
     const write = this.enqueue(externalId, message)
       .catch((error) => {
@@ -145,13 +172,16 @@ export class ContactSync {
   }
 
   private async enqueue(externalId: string, message: InboundMessage): Promise<void> {
+    const latest = { ...message, text: "" };
+    // A user already waiting is synced with the profile of their latest message, not the first.
+    await this.store.set(latestKey(externalId), latest, DEFAULTS.contactRefreshMs);
     const record = await this.store.get<ContactRecord>(recordKey(externalId));
     const lane: Lane = record?.contactId ? "refresh" : "new";
-    await this.push(lane, { externalId, message: { ...message, text: "" }, attempts: 0 });
+    if (await this.push(lane, { externalId, message: latest, attempts: 0 })) await this.reportEta(message);
   }
 
   /** Queues the user unless already queued (the marker and the item are written together). */
-  private async push(lane: Lane, item: PendingUser, done?: QueueItem<PendingUser>): Promise<void> {
+  private async push(lane: Lane, item: PendingUser, done?: QueueItem<PendingUser>): Promise<boolean> {
     const result = await this.store.batch([
       ...(done ? [{ op: "ack" as const, queue: done.queue, id: done.id }] : []),
       { op: "claim", key: queuedKey(item.externalId) },
@@ -160,15 +190,18 @@ export class ContactSync {
     // Queued again meanwhile by a newer note: that entry will do.
     if (!result.applied && done) await this.store.batch([{ op: "ack", queue: done.queue, id: done.id }]);
     this.wake?.();
+    return result.applied;
   }
 
   /** The next user to sync, new users first; it stays in the store (held by this process) until done. */
   private async next(): Promise<QueueItem<PendingUser> | undefined> {
-    for (const lane of LANES) {
+    for (const lane of this.lanes) {
       const [item] = await this.store.claim<PendingUser>(queueOf(lane), this.lease.owner, {
         limit: 1,
       });
-      if (item) return item;
+      if (!item) continue;
+      await this.reportEta(item.payload.message);
+      return item;
     }
     return undefined;
   }
@@ -204,10 +237,12 @@ export class ContactSync {
   }
 
   private async syncOne(item: QueueItem<PendingUser>): Promise<void> {
-    const user = item.payload;
+    let user = item.payload;
     try {
       // From here a newer note of this user queues them again (their profile may have changed since).
       await this.store.delete(queuedKey(user.externalId));
+      const latest = await this.store.get<InboundMessage>(latestKey(user.externalId));
+      if (latest) user = { ...user, message: latest };
       await this.sync(user);
       await this.store.batch([{ op: "ack", queue: item.queue, id: item.id }]);
     } catch (error) {

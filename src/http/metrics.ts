@@ -53,6 +53,11 @@ export class BridgeMetrics implements RelayObserver {
     labelNames: ["action"],
     registers: [this.registry],
   });
+  readonly contactBacklogEta = new Gauge({
+    name: "bridge_contact_backlog_eta_seconds",
+    help: "Expected time to sync every waiting contact under the data budget",
+    registers: [this.registry],
+  });
   readonly webhookEvents = new Counter({
     name: "bridge_webhook_events_total",
     help: "Webhook events from the assistant, by outcome",

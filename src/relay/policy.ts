@@ -1,5 +1,6 @@
 // Who the bridge talks to: allow and deny lists for workspaces/servers, channels/chats and users,
-// from the config file. Deny wins; an empty allow list allows everyone.
+// from the config file. Deny wins; an empty allow list allows everyone. A conversation inside a
+// thread is also listed by its parent channel: denying a channel denies its threads.
 import type { InboundMessage } from "../adapter.js";
 
 export interface AccessLists {
@@ -14,10 +15,11 @@ export interface AccessPolicy {
 }
 
 export function isAllowed(policy: AccessPolicy, message: InboundMessage): boolean {
-  const { platform, workspaceId, channelId } = message.conversation;
+  const { platform, workspaceId, channelId, parentChannelId } = message.conversation;
+  const channels = parentChannelId ? [channelId, parentChannelId] : [channelId];
   const values = {
     workspaces: [workspaceId, `${platform}:${workspaceId}`],
-    channels: [channelId, `${platform}:${channelId}`],
+    channels: channels.flatMap((id) => [id, `${platform}:${id}`]),
     users: [message.author.id, `${platform}:${message.author.id}`],
   };
   const listed = (lists: AccessLists | undefined, field: keyof AccessLists) =>

@@ -23,11 +23,14 @@ import type { Store } from "../store/types.js";
 import { parseCommand } from "./commands.js";
 import { conversationKey } from "./conversation-key.js";
 import { FairScheduler } from "./fair-scheduler.js";
+import { asHelpRequest, classifyIntake } from "./intake-checks.js";
+import { heldReplyLog } from "./log-fields.js";
 import { MessageQueue, type PendingMessage, type ReplyProgress } from "./message-queue.js";
 import { type AccessPolicy, isAllowed } from "./policy.js";
-import { apologyFor, REPLIES } from "./replies.js";
+import { REPLIES, type Replies } from "./replies.js";
 import { SessionStore } from "./sessions.js";
 import { splitMessage } from "./split.js";
+import { UserQuota } from "./user-quota.js";
 
 export interface Route {
   botId: string;
@@ -76,6 +79,10 @@ export interface RelayOptions {
    * stay silent (user messages still reach the assistant; its answers are held back and logged).
    */
   handoffMode?: "keep-relaying" | "stay-silent";
+  /** The texts users see in a conversation (its route's, over the English defaults). */
+  repliesFor?: (conversation: ConversationRef) => Replies;
+  /** At most this many messages per user in a sliding window; off when absent. */
+  userQuota?: { messages: number; windowMs: number };
   now?: () => number;
 }
 
@@ -106,6 +113,7 @@ export class Relay implements InboundSink {
   private readonly running = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly observer: RelayObserver;
+  private readonly quota?: UserQuota;
   private readonly now: () => number;
   private active = 0;
   private accepts = 0;
@@ -134,6 +142,11 @@ export class Relay implements InboundSink {
       options.dedupeTtlMs ?? DEFAULTS.dedupeTtlMs,
     );
     this.observer = options.observer ?? {};
+    if (options.userQuota) this.quota = new UserQuota({ ...options.userQuota, now: this.now });
+  }
+
+  private replies(conversation: ConversationRef): Replies {
+    return this.options.repliesFor?.(conversation) ?? REPLIES;
   }
 
   /**
@@ -239,7 +252,8 @@ export class Relay implements InboundSink {
     return this.scheduler.size;
   }
 
-  async accept(message: InboundMessage): Promise<AcceptOutcome> {
+  async accept(received: InboundMessage): Promise<AcceptOutcome> {
+    let message = received;
     const platform = message.conversation.platform;
     this.observer.messageIn?.(platform);
     const ignore = (reason: string): AcceptOutcome => {
@@ -249,6 +263,9 @@ export class Relay implements InboundSink {
     if (!this.accepting) return ignore("not accepting (starting or shutting down)");
     if (message.author.isBot) return ignore("from a bot");
     if (this.options.policy && !isAllowed(this.options.policy, message)) return ignore("denied by policy");
+    const intake = classifyIntake(message);
+    if (intake.kind === "empty") return ignore("empty message");
+    if (intake.kind === "bare-mention") message = asHelpRequest(message);
 
     this.accepts++;
     try {
@@ -260,10 +277,24 @@ export class Relay implements InboundSink {
       ) {
         return ignore("not addressed to the bot");
       }
+      const replies = this.replies(message.conversation);
+      if (intake.kind === "files-only") {
+        if (!(await this.noticeOnly(message, replies.filesNote))) return { status: "duplicate" };
+        return ignore("files only");
+      }
       if (message.text.length > DEFAULTS.maxAssistantMessageChars) {
-        if (!(await this.health.watch(this.pending.markSeen(message)))) return { status: "duplicate" };
-        this.sendQuietly(message.replyTarget, REPLIES.tooLong(DEFAULTS.maxAssistantMessageChars));
+        if (!(await this.noticeOnly(message, replies.tooLong(DEFAULTS.maxAssistantMessageChars))))
+          return { status: "duplicate" };
         return ignore("longer than the assistant accepts");
+      }
+      const quota = this.takeQuota(message);
+      if (quota !== "ok") {
+        const { messages, windowMs } = this.options.userQuota!;
+        const fresh = await this.noticeOnly(
+          message,
+          quota === "over-tell" ? replies.quotaReached(messages, windowMs) : undefined,
+        );
+        return fresh ? ignore("over the user's quota") : { status: "duplicate" };
       }
       if (
         this.scheduler.size >= (this.options.maxBacklog ?? DEFAULTS.maxBacklog) ||
@@ -271,11 +302,13 @@ export class Relay implements InboundSink {
           (this.options.maxConversationBacklog ?? DEFAULTS.maxConversationBacklog)
       ) {
         this.options.logger.warn({ conversation: convKey }, "backlog full: asked the user to retry");
-        this.sendQuietly(message.replyTarget, REPLIES.backlogFull);
+        this.sendQuietly(message.replyTarget, replies.backlogFull);
         return { status: "rejected", reason: "backlog-full" };
       }
       const record = await this.health.watch(this.pending.add(message, this.now()));
       if (!record) return { status: "duplicate" };
+      if (intake.kind === "text" && intake.filesNote)
+        this.sendQuietly(message.replyTarget, replies.filesNote);
       this.held.add(record.id);
       const position = this.scheduler.push(convKey, record);
       this.observer.accepted?.(message, this.adapterFor(platform));
@@ -287,6 +320,24 @@ export class Relay implements InboundSink {
       this.accepts--;
       this.checkIdle();
     }
+  }
+
+  /** Records the message as answered (so a redelivery is a duplicate) and posts `notice`, if any. */
+  /**
+   * Answers a message with a notice alone (or nothing), never the assistant; its id is claimed so a
+   * redelivery is not answered again. False when it was seen before.
+   */
+  private async noticeOnly(message: InboundMessage, notice: string | undefined): Promise<boolean> {
+    if (!(await this.health.watch(this.pending.markSeen(message)))) return false;
+    if (notice) this.sendQuietly(message.replyTarget, notice);
+    return true;
+  }
+
+  /** Counts a message (commands excepted) against its author's quota, when one is configured. */
+  private takeQuota(message: InboundMessage): "ok" | "over-tell" | "over-quiet" {
+    if (!this.quota || parseCommand(message.text)) return "ok";
+    const { platform, workspaceId } = message.conversation;
+    return this.quota.take(`${platform}:${workspaceId}:${message.author.id}`);
   }
 
   /** Resolves once nothing is being accepted, waiting or in flight (the console waits on it). */
@@ -303,13 +354,13 @@ export class Relay implements InboundSink {
   }
 
   async command(name: CommandName, conversation: ConversationRef, _author: AuthorRef): Promise<string> {
-    if (name === "help") return REPLIES.help;
+    if (name === "help") return this.replies(conversation).help;
     const convKey = conversationKey(conversation);
     const current = await this.sessions.get(convKey);
     const target = current?.target ?? { conversation };
     const botId = current?.botId ?? this.options.route(conversation).botId;
     await this.sessions.start(convKey, botId, target);
-    return REPLIES.reset;
+    return this.replies(conversation).reset;
   }
 
   private async replyToCommand(
@@ -317,11 +368,12 @@ export class Relay implements InboundSink {
     message: InboundMessage,
     convKey: string,
   ): Promise<void> {
-    let text: string = REPLIES.help;
-    if (command === "start") text = REPLIES.greeting;
+    const replies = this.replies(message.conversation);
+    let text: string = replies.help;
+    if (command === "start") text = replies.greeting;
     if (command === "reset") {
       await this.sessions.start(convKey, this.options.route(message.conversation).botId, message.replyTarget);
-      text = REPLIES.reset;
+      text = replies.reset;
     }
     try {
       await this.deliver(this.adapterFor(message.conversation.platform), message.replyTarget, text);
@@ -368,7 +420,7 @@ export class Relay implements InboundSink {
       const target = latest().replyTarget;
       if (progress.posted === 0 && (await this.holdsReplies(convKey))) {
         this.options.logger.info(
-          { conversation: convKey, sessionId: progress.sessionId, reply: progress.chunks.join("\n") },
+          heldReplyLog(convKey, progress, this.options.logger.isLevelEnabled("debug")),
           "a human agent has this conversation: the assistant's answer is held back",
         );
         progress = { ...progress, posted: progress.chunks.length };
@@ -503,7 +555,7 @@ export class Relay implements InboundSink {
       code === "INVALID_API_KEY" || code === "BOT_NOT_FOUND" || code === "UNKNOWN" ? "error" : "warn";
     log[level]({ err: error, code }, "assistant call failed; apologising to the user");
     try {
-      await this.deliver(adapter, target, apologyFor(code));
+      await this.deliver(adapter, target, this.replies(target.conversation).apology(code));
     } catch (deliveryError) {
       log.error({ err: deliveryError }, "could not post the apology either");
     }
@@ -558,7 +610,7 @@ export class Relay implements InboundSink {
       .estimateWaitMs(position - 1);
     if (waitMs < (this.options.longWaitNoticeMs ?? DEFAULTS.longWaitNoticeMs)) return;
     this.noticeGiven.add(convKey);
-    this.sendQuietly(message.replyTarget, REPLIES.longWait(position, waitMs));
+    this.sendQuietly(message.replyTarget, this.replies(message.conversation).longWait(position, waitMs));
   }
 
   /** Sends a short notice; failure is logged, never thrown (the notice is a courtesy). */

@@ -41,7 +41,12 @@ describe("Discord conversations", () => {
     const msg = await sink.next((m) => m.messageId === asked.id);
     expect(msg.text).toBe("what is a snowflake?");
     expect(msg.addressesBot).toBe(true);
-    expect(msg.conversation).toEqual({ platform: "discord", workspaceId: emu.guildId, channelId: asked.id });
+    expect(msg.conversation).toEqual({
+      platform: "discord",
+      workspaceId: emu.guildId,
+      channelId: asked.id,
+      parentChannelId: emu.channelId,
+    });
 
     await adapter.send(msg.replyTarget, "A unique **id**.");
     const thread = emu.channels.get(asked.id);
@@ -114,7 +119,7 @@ describe("Discord conversations", () => {
     const msg = await sink.next((m) => m.messageId === dm.id);
     expect(msg.isDirect).toBe(true);
     expect(msg.conversation).toEqual({ platform: "discord", workspaceId: "@dm", channelId: dm.channel_id });
-    expect(msg.author).toEqual({ id: emu.human.id, name: "Alice A.", isBot: false });
+    expect(msg.author).toMatchObject({ id: emu.human.id, name: "Alice A.", isBot: false });
   });
 
   it("ignores channel chatter, other bots, its own posts, system messages and edits", async () => {

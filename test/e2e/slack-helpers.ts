@@ -3,6 +3,7 @@
 // events to the bridge's own server) and the assistant emulator; plus a person, their DM, a channel,
 // another bot, and ways to read what the bot showed in Slack.
 
+import type { Logger } from "pino";
 import type { PlatformAdapter } from "../../src/adapter.js";
 import { openStore } from "../../src/store/open-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
@@ -40,6 +41,9 @@ export interface SlackBridgeOptions {
   oauth?: boolean;
   /** Puts something between the adapter and the relay (e.g. a store outage). */
   wrapAdapter?: (adapter: PlatformAdapter) => PlatformAdapter;
+  /** Extra environment for the bridge. */
+  env?: Record<string, string>;
+  logger?: Logger;
 }
 
 export async function startSlackBridge(mode: Mode, options: SlackBridgeOptions = {}): Promise<SlackBridge> {
@@ -57,12 +61,13 @@ export async function startSlackBridge(mode: Mode, options: SlackBridgeOptions =
       SLACK_CLIENT_SECRET: slack.clientSecret,
       SLACK_STATE_SECRET,
     }),
+    ...options.env,
   };
   // The adapter's OAuth installations live in this store for the life of the bridge.
   const adapterStore = await openStore("memory://");
-  const made = await adaptersFromEnv(assistant, env, adapterStore);
+  const made = await adaptersFromEnv(assistant, env, adapterStore, options.logger);
   const adapters = options.wrapAdapter ? made.map(options.wrapAdapter) : made;
-  const t = await startTestBridge({ adapters, assistant, env, http: true });
+  const t = await startTestBridge({ adapters, assistant, env, http: true, logger: options.logger });
   const url = t.bridge.url as string;
   if (mode === "http") slack.deliverOverHttp(`${url}/slack/events`, SLACK_SIGNING_SECRET);
   slack.appRedirectUrl = `${url}/slack/oauth_redirect`;

@@ -2,6 +2,7 @@
 // factory the CLI uses, against the Telegram Bot API emulator and the assistant emulator; plus a
 // cast of users and chats, and ways to read what the bot posted.
 
+import type { Logger } from "pino";
 import type { PlatformAdapter } from "../../src/adapter.js";
 import { openStore } from "../../src/store/open-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
@@ -40,7 +41,12 @@ export interface TelegramBridge {
 
 export async function startTelegramBridge(
   mode: Mode,
-  options: { yaml?: string; wrapAdapter?: (adapter: PlatformAdapter) => PlatformAdapter } = {},
+  options: {
+    yaml?: string;
+    env?: Record<string, string>;
+    logger?: Logger;
+    wrapAdapter?: (adapter: PlatformAdapter) => PlatformAdapter;
+  } = {},
 ): Promise<TelegramBridge> {
   const telegram = new TelegramEmulator();
   const apiRoot = await telegram.start();
@@ -53,12 +59,20 @@ export async function startTelegramBridge(
     MYGPT_WEBHOOK_SECRET: ASSISTANT_WEBHOOK_SECRET,
     PORT: String(port),
     ...(webhookUrl && { TELEGRAM_WEBHOOK_URL: webhookUrl, TELEGRAM_WEBHOOK_SECRET }),
+    ...options.env,
   };
   const adapterStore = await openStore("memory://");
-  const made = await adaptersFromEnv(assistant, env, adapterStore);
+  const made = await adaptersFromEnv(assistant, env, adapterStore, options.logger);
   const adapters = options.wrapAdapter ? made.map(options.wrapAdapter) : made;
   await adapterStore.close();
-  const t = await startTestBridge({ adapters, assistant, env, http: true, yaml: options.yaml });
+  const t = await startTestBridge({
+    adapters,
+    assistant,
+    env,
+    http: true,
+    yaml: options.yaml,
+    logger: options.logger,
+  });
   const user = telegram.createUser({ first_name: "Ada", last_name: "Lovelace", username: "ada" });
   return {
     mode,

@@ -4,6 +4,7 @@ import type { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Logger } from "pino";
 import type { PlatformAdapter } from "../../src/adapter.js";
 import { loadConfig } from "../../src/config/load.js";
 import { silentLogger } from "../../src/logger.js";
@@ -18,6 +19,7 @@ export async function adaptersFromEnv(
   assistant: AssistantEmulator,
   env: Record<string, string>,
   store: Store,
+  logger: Logger = silentLogger(),
 ): Promise<PlatformAdapter[]> {
   const cwd = mkdtempSync(join(tmpdir(), "platform-e2e-"));
   try {
@@ -26,7 +28,7 @@ export async function adaptersFromEnv(
       dotenv: false,
       env: { ...assistantEnv(assistant), ...env },
     });
-    return await createPlatformAdapters(config, silentLogger(), store);
+    return await createPlatformAdapters(config, logger, store);
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }

@@ -1,7 +1,6 @@
 // What Telegram users and operators notice, checked with the real grammY bot against the Bot API
 // emulator, in long-polling and webhook mode alike.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { TEXT_ONLY_NOTICE } from "../../adapters/telegram/index.js";
 import { ConfigError, DeliveryError } from "../../src/errors.js";
 import { createLogger } from "../../src/logger.js";
 import { RecordingSink } from "../support/adapter-contract.js";
@@ -34,7 +33,7 @@ describe.each<Mode>(["polling", "webhook"])("Telegram adapter (%s)", (mode) => {
       workspaceId: "global",
       channelId: String(t.dm.id),
     });
-    expect(msg.author).toEqual({ id: String(t.user.id), name: "Ada Lovelace", isBot: false });
+    expect(msg.author).toMatchObject({ id: String(t.user.id), name: "Ada Lovelace", isBot: false });
   });
 
   it("ignores group chatter that does not address the bot", async () => {
@@ -77,15 +76,16 @@ describe.each<Mode>(["polling", "webhook"])("Telegram adapter (%s)", (mode) => {
     expect(caption.addressesBot).toBe(true);
   });
 
-  it("answers a sticker sent in reply to the bot with the text-only notice, quoting it", async () => {
+  it("passes a sticker sent in reply to the bot as a message with a file and no text, quoting it", async () => {
     t.emulator.userSays(t.group, t.user, `${bot()} hi`);
     const first = await sink.next((m) => m.text === "hi");
     const sent = await t.adapter.send(first.replyTarget, "Hello!");
     const sticker = t.emulator.userSendsMedia(t.group, t.user, "sticker", {
       replyTo: Number(sent.messageId),
     });
-    const notice = await botMessage(t.emulator, TEXT_ONLY_NOTICE);
-    expect(notice.replyToMessageId).toBe(sticker.message_id);
+    const msg = await sink.next((m) => m.files === 1);
+    expect(msg).toMatchObject({ text: "", addressesBot: true });
+    expect(msg.replyTarget.replyToMessageId).toBe(String(sticker.message_id));
   });
 
   it("passes /command@botname in a group as the bare command", async () => {
@@ -217,14 +217,14 @@ describe.each<Mode>(["polling", "webhook"])("Telegram adapter (%s)", (mode) => {
     expect(`${error.message} ${cause.message} ${cause.stack ?? ""}`).not.toContain(t.emulator.token);
   });
 
-  it("answers a photo without caption with a text-only notice, and passes a caption as text", async () => {
+  it("passes a photo without caption as a file with no text, and a caption as text with the file", async () => {
     t.emulator.userSendsMedia(t.dm, t.user, "photo");
-    const notice = await botMessage(t.emulator, TEXT_ONLY_NOTICE);
-    expect(notice.chatId).toBe(t.dm.id);
+    const bare = await sink.next((m) => m.files === 1 && m.text === "");
+    expect(bare.isDirect).toBe(true);
     t.emulator.userSendsMedia(t.dm, t.user, "photo", { caption: "what is in this picture?" });
     const msg = await sink.next((m) => m.text === "what is in this picture?");
-    expect(msg.isDirect).toBe(true);
-    expect(sink.messages).toHaveLength(1);
+    expect(msg).toMatchObject({ isDirect: true, files: 1 });
+    expect(sink.messages).toHaveLength(2);
   });
 
   it("does not answer a sticker in a group that nobody addressed to the bot", async () => {

@@ -22,6 +22,8 @@ export interface WebhookSendOptions {
   timestamp?: number;
   /** Send this header value verbatim instead of a computed signature. */
   signature?: string;
+  /** Content-Type to send; null sends none (some senders omit it). */
+  contentType?: string | null;
 }
 
 export function signatureHeader(secret: string, timestamp: number, rawBody: string): string {
@@ -39,10 +41,12 @@ export async function postWebhook(
   const rawBody = JSON.stringify(event);
   const timestamp = opts.timestamp ?? Math.floor(nowMs / 1000);
   const signature = opts.signature ?? signatureHeader(opts.secret ?? secret, timestamp, rawBody);
+  const contentType = opts.contentType === undefined ? "application/json" : opts.contentType;
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-mygpt-signature": signature },
-    body: rawBody,
+    headers: { ...(contentType && { "content-type": contentType }), "x-mygpt-signature": signature },
+    // Bytes rather than a string, so fetch adds no Content-Type of its own.
+    body: new TextEncoder().encode(rawBody),
   });
   return { status: response.status, body: await response.text() };
 }

@@ -180,6 +180,8 @@ export class DiscordEmulator extends EventEmitter {
       mentionBot?: boolean;
       mentionBotRole?: boolean;
       type?: number;
+      /** File names sent with the message (images, documents). */
+      attachments?: string[];
     } = {},
   ): DiscordMessage {
     const channel = this.requireChannel(options.channelId ?? this.channelId);
@@ -196,15 +198,25 @@ export class DiscordEmulator extends EventEmitter {
       mentions: options.mentionBot ? [this.bot] : [],
       mentionRoles: options.mentionBotRole ? [this.botRole.id] : [],
       ...(options.type !== undefined ? { type: options.type } : {}),
+      ...(options.attachments ? { attachments: options.attachments } : {}),
     });
     this.deliver(channel, message);
     return message;
   }
 
   /** A user writes to the bot in a DM. */
-  userSaysInDm(text: string, author: DiscordUser = this.human): DiscordMessage {
+  userSaysInDm(
+    text: string,
+    author: DiscordUser = this.human,
+    options: { attachments?: string[] } = {},
+  ): DiscordMessage {
     const channel = this.dmChannelOf(author);
-    const message = makeMessage({ channelId: channel.id, author, content: text });
+    const message = makeMessage({
+      channelId: channel.id,
+      author,
+      content: text,
+      ...(options.attachments ? { attachments: options.attachments } : {}),
+    });
     this.deliver(channel, message);
     return message;
   }

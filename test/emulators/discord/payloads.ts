@@ -114,6 +114,8 @@ export function makeMessage(fields: {
   reference?: DiscordMessage["message_reference"];
   webhookId?: string;
   applicationId?: string;
+  /** File names; each becomes an attachment object as Discord sends it. */
+  attachments?: string[];
 }): DiscordMessage {
   return {
     id: snowflake(),
@@ -127,7 +129,14 @@ export function makeMessage(fields: {
     mention_everyone: false,
     mentions: fields.mentions ?? [],
     mention_roles: fields.mentionRoles ?? [],
-    attachments: [],
+    attachments: (fields.attachments ?? []).map((filename) => ({
+      id: snowflake(),
+      filename,
+      size: 1024,
+      url: `https://cdn.discord.test/attachments/${filename}`,
+      proxy_url: `https://media.discord.test/attachments/${filename}`,
+      content_type: filename.endsWith(".png") ? "image/png" : "application/octet-stream",
+    })),
     embeds: [],
     pinned: false,
     type: fields.type ?? (fields.reference ? MessageKind.Reply : MessageKind.Default),

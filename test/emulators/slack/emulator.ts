@@ -63,6 +63,8 @@ export interface BotMessageEvent {
   ts: string;
   threadTs?: string;
   text: string;
+  /** Who Slack would notify: "channel", "here", "everyone", "subteam:S…", "user:U…" (none for a delete). */
+  pings: string[];
 }
 
 export interface StatusEvent {
@@ -318,9 +320,19 @@ export class SlackEmulator extends EventEmitter {
     user: SlackUser,
     channel: SlackChannel,
     text: string,
-    options: { threadTs?: string } & DeliveryOptions = {},
+    options: { threadTs?: string; files?: string[] } & DeliveryOptions = {},
   ): Promise<{ ts: string; events: EventCallback[]; results: DeliveryResult[] }> {
     const ts = this.nextTs();
+    // Files shared with a message arrive as subtype file_share with a `files` list (app_mention too).
+    const files = (options.files ?? []).map((name, i) => ({
+      id: `F${ts.replace(".", "")}${i}`,
+      name,
+      title: name,
+      mimetype: name.endsWith(".png") ? "image/png" : "application/octet-stream",
+      filetype: name.split(".").pop() ?? "binary",
+      size: 1024,
+      url_private: `https://files.slack.test/${name}`,
+    }));
     this.store({
       ts,
       channel: channel.id,
@@ -343,11 +355,17 @@ export class SlackEmulator extends EventEmitter {
         bot_profile: { id: user.botId, name: user.name },
       }),
       ...(options.threadTs && { thread_ts: options.threadTs }),
+      ...(files.length > 0 && { files, upload: true }),
     };
     const events: EventCallback[] = [];
     if (this.receivesMessagesIn(channel)) {
       events.push(
-        this.envelope(channel.teamId, { type: "message", channel_type: channelType(channel), ...base }),
+        this.envelope(channel.teamId, {
+          type: "message",
+          ...(files.length > 0 && { subtype: "file_share" }),
+          channel_type: channelType(channel),
+          ...base,
+        }),
       );
     }
     if (!channel.isIm && channel.botIsMember && text.includes(this.mention(channel.teamId))) {
@@ -669,6 +687,7 @@ export class SlackEmulator extends EventEmitter {
       channel: channel.id,
       ts,
       text,
+      pings: slackPings(text, p.link_names),
       ...(threadTs && { threadTs }),
     };
     this.sent.push(event);
@@ -714,6 +733,7 @@ export class SlackEmulator extends EventEmitter {
       channel: channel.id,
       ts: stored.ts,
       text,
+      pings: slackPings(text, p.link_names),
       ...(stored.threadTs && { threadTs: stored.threadTs }),
     };
     this.sent.push(event);
@@ -735,6 +755,7 @@ export class SlackEmulator extends EventEmitter {
       channel: channel.id,
       ts: stored.ts,
       text: "",
+      pings: [],
       ...(stored.threadTs && { threadTs: stored.threadTs }),
     };
     this.sent.push(event);
@@ -992,4 +1013,25 @@ function parseParams(body: string, contentType: string | undefined): Record<stri
     );
   }
   return Object.fromEntries(new URLSearchParams(body));
+}
+
+/**
+ * The notifications Slack sends for a message's text: special mentions in angle brackets anywhere
+ * (code spans included: Slack parses them before formatting), and, with link_names, bare @channel,
+ * @here and @everyone.
+ */
+export function slackPings(text: string, linkNames?: string | boolean): string[] {
+  const pings: string[] = [];
+  for (const m of text.matchAll(
+    /<(!channel|!here|!everyone|!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+)(\|[^>]*)?>/g,
+  )) {
+    const token = m[1]!;
+    if (token.startsWith("!subteam^")) pings.push(`subteam:${token.slice(9)}`);
+    else if (token.startsWith("@")) pings.push(`user:${token.slice(1)}`);
+    else pings.push(token.slice(1));
+  }
+  if (linkNames === true || linkNames === "true" || linkNames === "1") {
+    for (const m of text.matchAll(/(?:^|\s)@(channel|here|everyone)\b/g)) pings.push(m[1]!);
+  }
+  return pings;
 }
