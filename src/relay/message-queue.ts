@@ -91,9 +91,12 @@ export class MessageQueue {
     await this.store.batch(items.map((m): WriteOp => ({ op: "ack", queue: QUEUE, id: m.id })));
   }
 
-  /** Messages whose process stopped or died before answering them, oldest first. */
-  async claimOrphans(limit?: number): Promise<PendingMessage[]> {
-    const items = await this.store.claim<StoredMessage>(QUEUE, this.owner, { limit });
+  /**
+   * Messages whose process stopped or died before answering them, oldest first; with `includeOwn`,
+   * also this process's own (to find those whose storing it saw fail but that were stored).
+   */
+  async claimOrphans(options: { limit?: number; includeOwn?: boolean } = {}): Promise<PendingMessage[]> {
+    const items = await this.store.claim<StoredMessage>(QUEUE, this.owner, options);
     return items.map(fromItem);
   }
 

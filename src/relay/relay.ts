@@ -89,6 +89,9 @@ export interface RelayOptions {
 /** Thrown inside the relay when a batch waiting for budget is left for the next start. */
 class LeftForRestart extends Error {}
 
+/** How many stored messages one look for a stopped process's work takes at most. */
+const ADOPT_PAGE = 500;
+
 /** How often a batch is retried at relay level (assistant rate limits excepted) before giving up. */
 const MAX_BATCH_ATTEMPTS = 5;
 
@@ -100,6 +103,8 @@ export class Relay implements InboundSink {
   /** Queue ids of messages this process accepted or took over and has not finished. */
   private readonly held = new Set<string>();
   private adoptTimer?: NodeJS.Timeout;
+  /** A write of this process's own queue failed in a way that may have been applied all the same. */
+  private unsureOfOwn = false;
   private backlogLoaded: Promise<void> = Promise.resolve();
   private readonly scheduler = new FairScheduler<PendingMessage>({
     // A command, and a reply being resumed, are never merged with what came after them.
@@ -178,10 +183,16 @@ export class Relay implements InboundSink {
    */
   async adoptOrphans(): Promise<void> {
     let orphans: PendingMessage[];
+    // After a store failure mid-write, a message this process refused may have been stored after all.
+    const includeOwn = this.unsureOfOwn;
+    this.unsureOfOwn = false;
     try {
       await this.lease.releaseDeadPeers();
-      orphans = await this.health.watch(this.pending.claimOrphans());
+      orphans = await this.health.watch(
+        this.pending.claimOrphans(includeOwn ? { includeOwn } : { limit: ADOPT_PAGE }),
+      );
     } catch (error) {
+      this.unsureOfOwn ||= includeOwn;
       this.options.logger.warn({ err: error }, "could not look for messages left by a stopped process");
       return;
     }
@@ -200,6 +211,8 @@ export class Relay implements InboundSink {
     }
     this.reportDepth();
     this.pump();
+    // A large backlog is taken a page at a time: one failed page costs only itself.
+    if (orphans.length === ADOPT_PAGE && mine.length > 0 && !this.stopping) await this.adoptOrphans();
   }
 
   /** The messages are answered (or given up on): mark them so, and let go of them. */
@@ -305,8 +318,18 @@ export class Relay implements InboundSink {
         this.sendQuietly(message.replyTarget, replies.backlogFull);
         return { status: "rejected", reason: "backlog-full" };
       }
-      const record = await this.health.watch(this.pending.add(message, this.now()));
-      if (!record) return { status: "duplicate" };
+      let record: PendingMessage | undefined;
+      try {
+        record = await this.health.watch(this.pending.add(message, this.now()));
+      } catch (error) {
+        this.unsureOfOwn = true;
+        throw error;
+      }
+      if (!record) {
+        // The redelivery of a message whose storing seemed to fail: it may be stored and held by no one.
+        if (this.unsureOfOwn) void this.adoptOrphans();
+        return { status: "duplicate" };
+      }
       if (intake.kind === "text" && intake.filesNote)
         this.sendQuietly(message.replyTarget, replies.filesNote);
       this.held.add(record.id);

@@ -136,7 +136,8 @@ export class MemoryStore implements Store {
     const blockedGroups = new Set<string>();
     for (const item of this.queues.get(queue)?.values() ?? []) {
       if (taken.length >= limit) break;
-      if (item.owner !== undefined && this.leaseLives(item.owner)) {
+      const own = options.includeOwn === true && item.owner === owner;
+      if (!own && item.owner !== undefined && this.leaseLives(item.owner)) {
         if (item.owner !== owner) blockedGroups.add(item.group);
         continue;
       }

@@ -60,11 +60,11 @@ end
 return out
 `;
 
-// ARGV: prefix, queue, claimant, limit (-1 for all). Walks the queue oldest first and takes items no
+// ARGV: prefix, queue, claimant, limit (-1 for all), "1" to include the claimant's own. Walks the queue oldest first and takes items no
 // live lease holds, skipping a group once another live process holds one of its items (order).
 // Returns a flat list: id, seq, grp, payload for each item taken.
 const CLAIM = `
-local P, queue, owner, limit = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local P, queue, owner, limit, own = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5] == '1'
 local entries = redis.call('ZRANGE', P .. 'q:' .. queue, 0, -1, 'WITHSCORES')
 local blocked, live, out, taken = {}, {}, {}, 0
 for i = 1, #entries, 2 do
@@ -79,6 +79,7 @@ for i = 1, #entries, 2 do
       if live[holder] == nil then live[holder] = redis.call('EXISTS', P .. 'lease:' .. holder) == 1 end
       held = live[holder]
     end
+    if own and holder == owner then held = false end
     if held then
       if holder ~= owner then blocked[grp] = true end
     elseif not blocked[grp] then
@@ -252,7 +253,8 @@ export class RedisStore implements Store {
 
   async claim<T>(queue: string, owner: string, options: ClaimOptions = {}): Promise<QueueItem<T>[]> {
     const limit = String(options.limit ?? -1);
-    const flat = (await this.script("claim", CLAIM, [this.prefix, queue, owner, limit])) as string[];
+    const own = options.includeOwn ? "1" : "0";
+    const flat = (await this.script("claim", CLAIM, [this.prefix, queue, owner, limit, own])) as string[];
     const items: QueueItem<T>[] = [];
     for (let i = 0; i < flat.length; i += 4) {
       items.push({

@@ -63,7 +63,8 @@ const CLAIMABLE = `
   SELECT i.seq, i.grp, i.payload FROM queue_items i
   LEFT JOIN leases l ON l.owner = i.owner AND l.until > @now
   LEFT JOIN blocked b ON b.grp = i.grp
-  WHERE i.queue = @queue AND l.owner IS NULL AND (b.first IS NULL OR i.seq < b.first)
+  WHERE i.queue = @queue AND (l.owner IS NULL OR (@own = 1 AND i.owner = @owner))
+    AND (b.first IS NULL OR i.seq < b.first)
   ORDER BY i.seq
   LIMIT @limit
 `;
@@ -96,7 +97,6 @@ export class SqliteStore implements Store {
   private readonly sweepIntervalMs: number;
   private statements!: ReturnType<typeof prepare>;
   private batchTx!: Database.Transaction<(ops: WriteOp[], encoded: string[]) => BatchResult>;
-  private claimTx!: Database.Transaction<(queue: string, owner: string, limit: number) => Row[]>;
   private takeSlotTx!: Database.Transaction<
     (key: string, spanMs: number, limit: number, member: string) => SlotResult
   >;
@@ -123,11 +123,6 @@ export class SqliteStore implements Store {
       if (existsSync(f)) chmodSync(f, 0o600);
     this.statements = prepare(this.db);
     this.batchTx = this.db.transaction((ops: WriteOp[], encoded: string[]) => this.applyBatch(ops, encoded));
-    this.claimTx = this.db.transaction((queue: string, owner: string, limit: number): Row[] => {
-      const rows = this.statements.claimable.all({ queue, owner, now: this.now(), limit }) as Row[];
-      for (const row of rows) this.statements.setOwner.run(owner, row.seq);
-      return rows;
-    });
     this.takeSlotTx = this.db.transaction((key: string, spanMs: number, limit: number, member: string) => {
       const now = this.now();
       this.statements.pruneSlots.run(key, now - spanMs);
@@ -196,7 +191,18 @@ export class SqliteStore implements Store {
 
   async claim<T>(queue: string, owner: string, options: ClaimOptions = {}): Promise<QueueItem<T>[]> {
     const limit = options.limit ?? -1;
-    const rows = await this.run("claim", () => this.claimTx.immediate(queue, owner, limit));
+    // One statement: the claimable items change owner together, or none does.
+    const rows = await this.run("claim", () =>
+      (
+        this.statements.claim.all({
+          queue,
+          owner,
+          now: this.now(),
+          limit,
+          own: options.includeOwn ? 1 : 0,
+        }) as Row[]
+      ).sort((a, b) => a.seq - b.seq),
+    );
     return rows.map((row) => ({
       id: String(row.seq),
       queue,
@@ -340,8 +346,10 @@ function prepare(db: Database.Database) {
     append: db.prepare("INSERT INTO queue_items (queue, grp, payload, owner) VALUES (?, ?, ?, ?)"),
     update: db.prepare("UPDATE queue_items SET payload = ? WHERE queue = ? AND seq = ?"),
     ack: db.prepare("DELETE FROM queue_items WHERE queue = ? AND seq = ?"),
-    claimable: db.prepare(CLAIMABLE),
-    setOwner: db.prepare("UPDATE queue_items SET owner = ? WHERE seq = ?"),
+    claim: db.prepare(
+      `UPDATE queue_items SET owner = @owner WHERE seq IN (SELECT seq FROM (${CLAIMABLE}))
+       RETURNING seq, grp, payload`,
+    ),
     queueSize: db.prepare("SELECT COUNT(*) AS n FROM queue_items WHERE queue = ?"),
     renewLease: db.prepare(
       "INSERT INTO leases (owner, until) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET until = excluded.until",

@@ -46,6 +46,11 @@ export interface BatchResult {
 export interface ClaimOptions {
   /** At most this many items; they come oldest first. */
   limit?: number;
+  /**
+   * Also returns items `owner` holds itself under its live lease: for a process that cannot tell
+   * whether a write it saw fail (a dropped connection) was applied before the failure.
+   */
+  includeOwn?: boolean;
 }
 
 /** The answer of `takeSlot`: a slot taken, or how long until the oldest blocking one leaves the window. */
