@@ -5,7 +5,8 @@
 // budget, instant assistant), memory (idle RSS, then 5,000 messages waiting for a 1 per 10 s budget)
 // and conversations (one new private chat per message: RSS every 10,000, store size per one).
 // Prints one table of ratios against the targets and writes the figures as JSON. Two benches:
-// `peers` (overhead and memory) and `peers-conversations` (long: ours answers tens per second here).
+// `peers` (overhead and memory), `peers-conversations` (long: ours answers tens per second here)
+// and `peers-overload` (overload and fairness under a tight budget, figures without targets).
 // Environment: PEERS_SYSTEMS=grammy,chatsdk,ours-sqlite,ours-redis (default all),
 // PEERS_CONVERSATIONS (default 20000, a multiple of 10000), PEERS_RESULTS (folder for the JSON,
 // default test/bench/results),
@@ -16,7 +17,7 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@redis/client";
-import { startAssistantEmulator } from "../emulators/assistant/index.js";
+import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
 import { TelegramEmulator } from "../emulators/telegram/emulator.js";
 import { type RedisServer, startRedis } from "../support/redis.js";
 import { bridgeDir, type Running, SYSTEM_NAMES, type SystemId, startSystem } from "./peers/systems.js";
@@ -57,8 +58,22 @@ interface Figures {
   };
 }
 
+interface OverloadFigures {
+  overload: {
+    answered: number;
+    of: number;
+    errorReplies: number;
+    notices: number;
+    duplicated: number;
+    refused429: number;
+    worstWindow: number;
+  };
+  fairness: { answered: number; of: number; p50Slots: number; p95Slots: number; maxSlots: number };
+}
+
 /** One system's figures from the scenarios that ran. */
-type SystemFigures = Partial<Figures> & { id: SystemId; name: string; seconds: number };
+type SystemFigures = Partial<Figures> &
+  Partial<OverloadFigures> & { id: SystemId; name: string; seconds: number };
 
 interface Setup {
   system: SystemId;
@@ -69,6 +84,7 @@ interface Setup {
 /** A system started against fresh emulators (and a fresh store for ours). */
 interface Session {
   proc: Running;
+  assistant: AssistantEmulator;
   telegram: TelegramEmulator;
   tracker: Tracker;
   storeBytes(): Promise<number | undefined>;
@@ -107,6 +123,7 @@ async function open({ system, chatLimit, chatRate }: Setup): Promise<Session> {
   });
   return {
     proc,
+    assistant,
     telegram,
     tracker,
     async storeBytes() {
@@ -283,6 +300,84 @@ async function conversations(system: SystemId, total: number): Promise<Figures["
   }
 }
 
+const OVERLOAD = { limit: 20, windowMs: 4_000, chats: 50, messages: 300, windows: 5 };
+const FAIRNESS = { limit: 10, windowMs: 2_000, flood: 60, others: 20, othersAfterMs: 300, slotMs: 200 };
+
+/** Waits until every id is answered, or nothing was replied for quietMs, or capMs passed. */
+async function answeredOrQuiet(tracker: Tracker, ids: number[], quietMs: number, capMs: number) {
+  const until = performance.now() + capMs;
+  let seen = -1;
+  let changedAt = performance.now();
+  while (performance.now() < until && !ids.every((id) => tracker.isAnswered(id))) {
+    await sleep(250);
+    const now = tracker.answeredTotal + tracker.errorReplies + tracker.notices;
+    if (now !== seen) {
+      seen = now;
+      changedAt = performance.now();
+    } else if (performance.now() - changedAt > quietMs) return;
+  }
+}
+
+async function overload(system: SystemId): Promise<OverloadFigures["overload"]> {
+  const { limit, windowMs, chats, messages, windows } = OVERLOAD;
+  const s = await open({ system, chatLimit: { limit, windowMs }, chatRate: `${limit}/${windowMs / 1000}s` });
+  try {
+    const { telegram, tracker, assistant } = s;
+    const people = Array.from({ length: chats }, () => {
+      const user = telegram.createUser();
+      return { user, chat: telegram.privateChat(user) };
+    });
+    const ids: number[] = [];
+    const gap = (windows * windowMs) / messages;
+    const started = performance.now();
+    for (let i = 0; i < messages; i++) {
+      const { user, chat } = people[i % chats]!;
+      ids.push(tracker.send(user, chat));
+      await sleep(Math.max(0, started + (i + 1) * gap - performance.now()));
+    }
+    await answeredOrQuiet(tracker, ids, 15_000, 180_000);
+    const calls = assistant.requests.filter((r) => r.kind === "chat");
+    return {
+      answered: ids.filter((id) => tracker.isAnswered(id)).length,
+      of: messages,
+      errorReplies: tracker.errorReplies,
+      notices: tracker.notices,
+      duplicated: tracker.duplicates,
+      refused429: calls.filter((r) => r.status === 429).length,
+      worstWindow: assistant.maxChatCallsInAnyWindow(),
+    };
+  } finally {
+    await s.close();
+  }
+}
+
+async function fairness(system: SystemId): Promise<OverloadFigures["fairness"]> {
+  const { limit, windowMs, flood, others, othersAfterMs, slotMs } = FAIRNESS;
+  const s = await open({ system, chatLimit: { limit, windowMs }, chatRate: `${limit}/${windowMs / 1000}s` });
+  try {
+    const { telegram, tracker } = s;
+    const a = telegram.createUser();
+    const aChat = telegram.privateChat(a);
+    for (let i = 0; i < flood; i++) tracker.send(a, aChat);
+    await sleep(othersAfterMs);
+    const ids = Array.from({ length: others }, () => {
+      const user = telegram.createUser();
+      return tracker.send(user, telegram.privateChat(user));
+    });
+    await answeredOrQuiet(tracker, ids, 15_000, 120_000);
+    const slots = ids.map((id) => tracker.waitMs(id) / slotMs).filter((w) => Number.isFinite(w));
+    return {
+      answered: slots.length,
+      of: others,
+      p50Slots: round(percentile(slots, 50), 1),
+      p95Slots: round(percentile(slots, 95), 1),
+      maxSlots: slots.length > 0 ? round(Math.max(...slots), 1) : Number.NaN,
+    };
+  } finally {
+    await s.close();
+  }
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
@@ -370,6 +465,20 @@ function details(results: Map<SystemId, SystemFigures>): Row[] {
         f.conversations.rssAt.map((r) => r.rssMiB).join(" → ") || "-";
       row["conversations answered"] = `${f.conversations.answered}/${f.conversations.of}`;
     }
+    if (f.overload) {
+      const o = f.overload;
+      row["overload: answered"] = `${o.answered}/${o.of}`;
+      row["error replies"] = o.errorReplies;
+      row.notices = o.notices;
+      row.duplicated = o.duplicated;
+      row["429s"] = o.refused429;
+      row["worst 4 s window"] = `${o.worstWindow}/${OVERLOAD.limit}`;
+    }
+    if (f.fairness) {
+      const w = f.fairness;
+      row["fairness: the 20 answered"] = `${w.answered}/${w.of}`;
+      row["their wait p50/p95/max (200 ms slots)"] = `${w.p50Slots} / ${w.p95Slots} / ${w.maxSlots}`;
+    }
     row["run (s)"] = f.seconds;
     return row;
   });
@@ -404,9 +513,23 @@ export function benchPeerConversations(): Promise<BenchResult> {
   );
 }
 
+/** `peers-overload`: overload and fairness under a tight budget, every system (a few minutes). */
+export function benchPeerOverload(): Promise<BenchResult> {
+  return run("peers-overload", async (id, lap) => {
+    const figures: Partial<OverloadFigures> = { overload: await overload(id) };
+    lap("overload");
+    figures.fairness = await fairness(id);
+    lap("fairness");
+    return figures;
+  });
+}
+
 async function run(
   name: string,
-  scenarios: (id: SystemId, lap: (label: string) => void) => Promise<Partial<Figures>>,
+  scenarios: (
+    id: SystemId,
+    lap: (label: string) => void,
+  ) => Promise<Partial<Figures> & Partial<OverloadFigures>>,
   note?: string,
 ): Promise<BenchResult> {
   const systems = (process.env.PEERS_SYSTEMS?.split(",") ?? ALL).filter((s): s is SystemId =>
@@ -446,11 +569,12 @@ async function run(
       2,
     )}\n`,
   );
-  console.log(`## ${name}: per-system details\n\n${markdownTable(detailRows)}\n\n(JSON: ${out})\n`);
+  if (rows.length > 0) console.log(`## ${name}: per-system details\n\n${markdownTable(detailRows)}\n`);
+  console.log(`(JSON: ${out})\n`);
   const m = machine();
   return {
+    rows: rows.length > 0 ? rows : detailRows,
     title: `${name}: ours beside its peers, same emulators, one run (${m.nproc} cores, ${m.cpu}, Node ${m.node}; ratios are ours on SQLite / peer${note ? `; ${note}` : ""})`,
-    rows,
     ok: failed.length === 0 && results.size > 0,
     verdict:
       failed.length === 0

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { benchBudget } from "./budget.bench.js";
 import { benchContactMemory } from "./contact-memory.bench.js";
-import { benchPeerConversations, benchPeers } from "./peers.bench.js";
+import { benchPeerConversations, benchPeerOverload, benchPeers } from "./peers.bench.js";
 import { benchRelay } from "./relay.bench.js";
 import { benchSplit } from "./split.bench.js";
 import { type BenchResult, formatResult } from "./table.js";
@@ -18,6 +18,7 @@ const BENCHES: Array<[string, () => Promise<BenchResult>]> = [
   ["relay", benchRelay],
   ["peers", benchPeers],
   ["peers-conversations", benchPeerConversations],
+  ["peers-overload", benchPeerOverload],
 ];
 
 if (typeof globalThis.gc !== "function") {

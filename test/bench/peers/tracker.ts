@@ -3,7 +3,8 @@
 // token (q<n>); the emulated assistant echoes the text, so a reply names the messages it answers.
 // A reply that answers a chat's k-th message also answers that chat's earlier ones still open:
 // ours merges queued messages into one call, Chat SDK's "queue" strategy answers the latest and
-// hands the rest to the handler as skipped; either way the user has their answer then.
+// hands the rest to the handler as skipped; either way the user has their answer then. An error
+// reply instead closes the chat's oldest open message: that one is refused, not answered.
 import type { TelegramEmulator, TgChat, TgUser } from "../../emulators/telegram/emulator.js";
 
 interface Sent {
@@ -15,12 +16,20 @@ interface Sent {
 }
 
 const TOKEN = /\bq(\d+)\b/g;
+/** What the peers send when the assistant call failed (its error message, or "error ..."). */
+const ERROR_REPLY = /too many requests|^error\b/i;
 
 export class Tracker {
   private readonly messages: Sent[] = [];
   private readonly byUpdate = new Map<number, number>();
   private readonly openByChat = new Map<number, number[]>();
   private answeredCount = 0;
+  /** Replies naming a message answered before (a second answer to it). */
+  duplicates = 0;
+  /** Error replies (the peers pass the assistant's refusal on); each closes the chat's oldest open message unanswered. */
+  errorReplies = 0;
+  /** Other replies naming no message: ours' long-wait notices. */
+  notices = 0;
   private lastAnsweredAt = 0;
   private readonly waiters = new Map<number, Array<() => void>>();
   private readonly countWaiters = new Set<{ count: number; resolve: () => void }>();
@@ -99,19 +108,42 @@ export class Tracker {
     return out;
   }
 
+  isAnswered(id: number): boolean {
+    return this.messages[id]?.answeredAt !== undefined;
+  }
+
+  /** From sending to the answer, in ms (NaN while unanswered). */
+  waitMs(id: number): number {
+    const m = this.messages[id];
+    return m?.answeredAt === undefined ? Number.NaN : m.answeredAt - m.sentAt;
+  }
+
   sentAt(id: number): number {
     return this.messages[id]?.sentAt ?? Number.NaN;
   }
 
   private onReply({ chatId, text }: { chatId: number; text: string }): void {
-    const open = this.openByChat.get(chatId);
-    if (!open || open.length === 0) return;
     let last = -1;
     for (const match of text.matchAll(TOKEN)) {
       const id = Number(match[1]);
-      if (this.messages[id]?.chatId === chatId) last = Math.max(last, id);
+      const m = this.messages[id];
+      if (m?.chatId !== chatId) continue;
+      if (m.answeredAt !== undefined) this.duplicates++;
+      last = Math.max(last, id);
     }
-    if (last === -1) return;
+    if (last === -1) {
+      if (!ERROR_REPLY.test(text)) {
+        this.notices++;
+        return;
+      }
+      this.errorReplies++;
+      const open = this.openByChat.get(chatId);
+      open?.shift();
+      if (open?.length === 0) this.openByChat.delete(chatId);
+      return;
+    }
+    const open = this.openByChat.get(chatId);
+    if (!open || open.length === 0) return;
     const now = performance.now();
     while (open.length > 0 && open[0]! <= last) {
       const id = open.shift()!;
