@@ -40,8 +40,13 @@ export const DEFAULTS = {
    * publishes no cap; 10,000 characters is our assumption (see the emulator), kept here alone.
    */
   maxAssistantMessageChars: 10_000,
-  /** Assistant calls in flight at once (the budget governs the rate, this the parallelism). */
-  chatConcurrency: 8,
+  /**
+   * At most this many assistant calls in flight per API key. Within it, each key keeps as many as
+   * its budget's rate × the assistant's observed latency calls for (Little's law), plus one.
+   */
+  chatConcurrency: 32,
+  /** The assistant's latency assumed for that sizing until calls on a key have been timed. */
+  assistantLatencyGuessMs: 2_000,
   /** Tell the user when their expected wait exceeds this. */
   longWaitNoticeMs: 20_000,
   /**

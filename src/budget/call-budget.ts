@@ -1,7 +1,8 @@
 // A CallBudget: calls wait in a p-queue (concurrency, priority), and each one, before it runs,
 // takes a slot in the rolling window (WindowLog via a SlotLedger) and honours any pause the server
 // ordered; when it finishes, its slot is re-dated to then (the server saw it no later). Nothing is
-// ever refused or dropped; a call only waits.
+// ever refused or dropped; a call only waits. It also times the calls it runs, so callers can size
+// how many to keep in flight on this key (inFlightLimit).
 
 import PQueue from "p-queue";
 import type { Logger } from "pino";
@@ -10,6 +11,7 @@ import type { RateLimitInfo } from "../assistant/types.js";
 import { DEFAULTS } from "../defaults.js";
 import { silentLogger } from "../logger.js";
 import type { Store } from "../store/types.js";
+import { inFlightLimit, LatencyAverage } from "./concurrency.js";
 import { budgetId } from "./key-hash.js";
 import { LocalLedger, SharedLedger, type SlotLedger } from "./ledger.js";
 import type { BudgetSnapshot, CallBudget, RateSpec } from "./types.js";
@@ -38,6 +40,7 @@ export class SlidingWindowBudget implements CallBudget {
   private readonly logger: Logger;
   private pausedUntilMs = 0;
   private waiting = 0;
+  private readonly latency = new LatencyAverage();
   /** Reservations run one at a time, in the order calls reached the front of the queue. */
   private turn: Promise<void> = Promise.resolve();
 
@@ -61,8 +64,11 @@ export class SlidingWindowBudget implements CallBudget {
       } finally {
         this.waiting--;
       }
+      const began = this.now();
       try {
-        return await fn();
+        const result = await fn();
+        this.latency.observe(this.now() - began);
+        return result;
       } finally {
         finished();
       }
@@ -82,6 +88,14 @@ export class SlidingWindowBudget implements CallBudget {
       () => {},
     );
     return mine;
+  }
+
+  inFlightLimit(cap: number): number {
+    return inFlightLimit(
+      this.options.rate,
+      this.latency.valueMs ?? DEFAULTS.assistantLatencyGuessMs,
+      Math.min(cap, this.queue.concurrency),
+    );
   }
 
   pauseUntil(untilMs: number): void {

@@ -28,4 +28,9 @@ export interface CallBudget {
   snapshot(): BudgetSnapshot;
   /** Expected wait for a call scheduled now behind `queuedAhead` others, in ms. */
   estimateWaitMs(queuedAhead: number): number;
+  /**
+   * How many calls to keep in flight on this budget's key, at most `cap`: its rate × the observed
+   * call latency (Little's law). Without it, callers use `cap`.
+   */
+  inFlightLimit?(cap: number): number;
 }

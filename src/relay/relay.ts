@@ -22,6 +22,7 @@ import { ProcessLease } from "../store/process-lease.js";
 import type { Store } from "../store/types.js";
 import { parseCommand } from "./commands.js";
 import { conversationKey } from "./conversation-key.js";
+import { KeyDispatch } from "./dispatcher.js";
 import { FairScheduler } from "./fair-scheduler.js";
 import { asHelpRequest, classifyIntake } from "./intake-checks.js";
 import { heldReplyLog } from "./log-fields.js";
@@ -111,7 +112,13 @@ export class Relay implements InboundSink {
     isAlone: (item) => parseCommand(item.message.text) !== undefined || item.reply !== undefined,
     sizeOf: mergedSize,
     maxSize: DEFAULTS.maxAssistantMessageChars,
+    laneOf: (item) => this.options.route(item.message.conversation).apiKey,
   });
+  /** Calls in flight per API key (the scheduler's lanes), each key within its own limit. */
+  private readonly dispatch = new KeyDispatch(
+    (apiKey) => this.options.budgetFor(apiKey),
+    () => this.options.concurrency,
+  );
   private readonly adapters = new Map<Platform, PlatformAdapter>();
   private readonly noticeGiven = new Set<string>();
   private readonly attempts = new Map<string, number>();
@@ -406,14 +413,17 @@ export class Relay implements InboundSink {
   }
 
   private pump(): void {
-    const limit = this.options.concurrency ?? DEFAULTS.chatConcurrency;
     const merge = this.options.mergeQueuedMessages ?? DEFAULTS.mergeQueuedMessages;
-    while (!this.stopping && this.active < limit) {
-      const batch = this.scheduler.take(merge ? Number.POSITIVE_INFINITY : 1);
+    while (!this.stopping) {
+      const batch = this.scheduler.take(merge ? Number.POSITIVE_INFINITY : 1, (apiKey) =>
+        this.dispatch.hasRoom(apiKey),
+      );
       if (!batch) break;
       this.active++;
+      this.dispatch.begin(batch.lane);
       const run = this.process(batch.conversationKey, batch.items).finally(() => {
         this.active--;
+        this.dispatch.end(batch.lane);
         this.running.delete(run);
         this.reportDepth();
         this.pump();

@@ -1,4 +1,4 @@
-// `npm run bench`: runs every benchmark once and prints one markdown table per bench, ours beside
+// `npm run bench`: runs every benchmark once (or only those named: `npm run bench -- --only peers`) and prints one markdown table per bench, ours beside
 // its baseline from the same run (machines are noisy, so only side-by-side figures compare), each
 // followed by a PASS/FAIL verdict line. The exit code is 0 unless a bench crashed: verdicts report,
 // they do not gate. Re-runs itself with --expose-gc so the memory bench can collect before measuring.
@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { benchBudget } from "./budget.bench.js";
 import { benchContactMemory } from "./contact-memory.bench.js";
+import { benchPeerConversations, benchPeerOverload, benchPeers } from "./peers.bench.js";
 import { benchRelay } from "./relay.bench.js";
 import { benchSplit } from "./split.bench.js";
 import { type BenchResult, formatResult } from "./table.js";
@@ -15,6 +16,9 @@ const BENCHES: Array<[string, () => Promise<BenchResult>]> = [
   ["split", benchSplit],
   ["contacts", benchContactMemory],
   ["relay", benchRelay],
+  ["peers", benchPeers],
+  ["peers-conversations", benchPeerConversations],
+  ["peers-overload", benchPeerOverload],
 ];
 
 if (typeof globalThis.gc !== "function") {
@@ -29,7 +33,8 @@ if (typeof globalThis.gc !== "function") {
   process.exit(child.status ?? 1);
 }
 
-const only = process.argv.slice(2);
+/** Bench names to run (`npm run bench -- peers` or `-- --only peers`); none means all. */
+const only = process.argv.slice(2).filter((a) => a !== "--only");
 const verdicts: string[] = [];
 const started = performance.now();
 for (const [name, bench] of BENCHES) {

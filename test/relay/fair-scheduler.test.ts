@@ -68,4 +68,32 @@ describe("the fair scheduler", () => {
     expect(s.push("b", "b1")).toBe(2);
     expect(s.push("c", "c1")).toBe(3);
   });
+
+  it("passes over a lane that is full and serves a conversation in another lane at once", () => {
+    const s = new FairScheduler<string>({ laneOf: (item) => item.split(":")[0]! });
+    for (let i = 0; i < 10; i++) s.push(`a${i}`, `A:${i}`);
+    s.push("b0", "B:0");
+    const full = (lane: string) => lane !== "A" || s.inFlightIn("A") < 2;
+    expect(s.take(1, full)?.conversationKey).toBe("a0");
+    expect(s.take(1, full)?.conversationKey).toBe("b0");
+    expect(s.take(1, full)?.conversationKey).toBe("a1");
+    expect(s.take(1, full)).toBeUndefined();
+  });
+
+  it("keeps round-robin across conversations within a lane", () => {
+    const s = new FairScheduler<string>({ laneOf: (item) => item.split(":")[0]! });
+    for (let i = 0; i < 5; i++) s.push("flooder", `A:f${i}`);
+    s.push("quiet", "A:q");
+    const first = s.take(1)!;
+    s.done(first.conversationKey);
+    expect(first.conversationKey).toBe("flooder");
+    expect(s.take(1)?.conversationKey).toBe("quiet");
+  });
+
+  it("counts a position within the conversation's own lane", () => {
+    const s = new FairScheduler<string>({ laneOf: (item) => item.split(":")[0]! });
+    for (let i = 0; i < 5; i++) s.push(`a${i}`, `A:${i}`);
+    expect(s.push("b0", "B:0")).toBe(1);
+    expect(s.push("a5", "A:5")).toBe(6);
+  });
 });

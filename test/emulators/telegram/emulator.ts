@@ -2,7 +2,8 @@
 // real server's replies, errors and limits, long polling and webhook pushes; plus the users' side
 // (people and other bots writing in private chats, groups and forum topics) and an event record of
 // everything the bot did ("botMessage", "chatAction", "commandsSet", "webhookDelivery", "call",
-// "pollWaiting" when a long poll is held).
+// "pollWaiting" when a long poll is held, "handedOut" with the update ids each time updates are
+// given to the bot by getUpdates or a webhook push).
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -448,6 +449,7 @@ export class TelegramEmulator extends EventEmitter {
       );
     }
     const ready = this.updates.slice(0, limit);
+    if (ready.length > 0) this.handOut(ready);
     if (ready.length > 0 || timeout === 0) return ok(ready);
     return new Promise<ApiReply>((resolve) => {
       const poller: Poller = {
@@ -651,8 +653,15 @@ export class TelegramEmulator extends EventEmitter {
     }
     for (const poller of this.pollers) {
       const ready = this.updates.filter((u) => u.update_id >= poller.offset).slice(0, poller.limit);
-      if (ready.length > 0) poller.finish(ok(ready));
+      if (ready.length > 0) {
+        this.handOut(ready);
+        poller.finish(ok(ready));
+      }
     }
+  }
+
+  private handOut(updates: TgUpdate[]): void {
+    this.emit("handedOut", { updateIds: updates.map((u) => u.update_id) });
   }
 
   /** Posts pending updates to the webhook in order; a refused update stays first and is pushed again. */
@@ -667,6 +676,7 @@ export class TelegramEmulator extends EventEmitter {
         try {
           const headers: Record<string, string> = { "content-type": "application/json" };
           if (secret) headers["x-telegram-bot-api-secret-token"] = secret;
+          this.handOut([update]);
           const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(update) });
           status = response.status;
           await response.arrayBuffer();
