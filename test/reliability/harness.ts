@@ -235,9 +235,9 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
         ledgers.get("slack")!.recordSent({ tag, conversation, n, at: Date.now() });
         for (const event of events) {
           const delivery = deliverLikeSlack(bridge.url, event, slackStats, faultOver).then(
-            ({ arrivedAt }) => {
+            ({ arrivedAt, storedBy }) => {
               if (arrivedAt === undefined) ledgers.get("slack")!.markUndeliverable(tag);
-              else ledgers.get("slack")!.markArrived(tag, arrivedAt);
+              else ledgers.get("slack")!.markArrived(tag, arrivedAt, storedBy);
             },
           );
           deliveries.add(delivery);
@@ -374,7 +374,7 @@ async function deliverLikeSlack(
   event: EventCallback,
   stats: SlackDeliveryStats,
   faultOver: Promise<unknown>,
-): Promise<{ arrivedAt?: number }> {
+): Promise<{ arrivedAt?: number; storedBy?: number }> {
   const body = JSON.stringify(event);
   /** The first attempt that reached the bridge but got no answer in time: it may have taken it then. */
   let reachedAt: number | undefined;
@@ -402,7 +402,7 @@ async function deliverLikeSlack(
       await response.arrayBuffer();
       if (response.status >= 200 && response.status < 300) {
         if (attempt > 0) stats.retried += 1;
-        return { arrivedAt: reachedAt ?? startedAt };
+        return { arrivedAt: reachedAt ?? startedAt, storedBy: Date.now() };
       }
       stats.refused += 1;
     } catch (error) {

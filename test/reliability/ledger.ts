@@ -27,6 +27,11 @@ export interface SentMessage {
    * but answered too late). A retried event can arrive after later ones, and order is judged by arrival.
    */
   arrivedAt?: number;
+  /**
+   * Slack only: by when the bridge had certainly stored it (its 2xx came back). Between arrivedAt and
+   * this, the bridge may or may not have had it (an attempt it got but answered too late).
+   */
+  storedBy?: number;
 }
 
 export interface KillRecord {
@@ -69,9 +74,11 @@ export class Ledger {
     this.sent.set(message.tag, message);
   }
 
-  markArrived(tag: string, at: number): void {
+  markArrived(tag: string, at: number, storedBy = at): void {
     const message = this.sent.get(tag);
-    if (message) message.arrivedAt = at;
+    if (!message) return;
+    message.arrivedAt = at;
+    message.storedBy = storedBy;
   }
 
   markUndeliverable(tag: string): void {
@@ -155,25 +162,30 @@ export class Ledger {
         if (inWindow.has(message.tag)) tally.duplicatesInKillWindow += 1;
       }
     }
-    for (const tags of this.byConversation().values()) {
-      // A message is out of order when its first reply came before the first reply of one that
-      // reached the bridge before it.
-      let latestEarlier = -1;
-      for (const tag of tags) {
-        const at = this.firstShown.get(tag);
+    for (const messages of this.byConversation().values()) {
+      // A message is out of order when its first reply came before the first reply of one the bridge
+      // had certainly stored before this one first reached it. (Between a delivery the bridge got but
+      // answered too late and its retry, no one outside can tell whether it was stored.)
+      for (const later of messages) {
+        const at = this.firstShown.get(later.tag);
         if (at === undefined) continue;
-        if (at < latestEarlier) {
+        const overtook = messages.some((earlier) => {
+          const earlierAt = this.firstShown.get(earlier.tag);
+          return (
+            earlier !== later && earlierAt !== undefined && earlierAt > at && certainlyBefore(earlier, later)
+          );
+        });
+        if (overtook) {
           tally.outOfOrder += 1;
-          tally.outOfOrderTags.push(tag);
+          tally.outOfOrderTags.push(later.tag);
         }
-        latestEarlier = Math.max(latestEarlier, at);
       }
     }
     return tally;
   }
 
   /** Each conversation's messages in the order they reached the bridge. */
-  private byConversation(): Map<number, string[]> {
+  private byConversation(): Map<number, SentMessage[]> {
     const out = new Map<number, SentMessage[]>();
     for (const message of this.sent.values()) {
       const list = out.get(message.conversation) ?? [];
@@ -183,8 +195,18 @@ export class Ledger {
     return new Map(
       [...out].map(([conversation, list]) => [
         conversation,
-        list.sort((a, b) => (a.arrivedAt ?? a.at) - (b.arrivedAt ?? b.at) || a.n - b.n).map((m) => m.tag),
+        list.sort((a, b) => arrived(a) - arrived(b) || a.n - b.n),
       ]),
     );
   }
+}
+
+function arrived(m: SentMessage): number {
+  return m.arrivedAt ?? m.at;
+}
+
+/** The bridge had `earlier` stored before `later` first reached it (same moment: the order sent). */
+function certainlyBefore(earlier: SentMessage, later: SentMessage): boolean {
+  const stored = earlier.storedBy ?? arrived(earlier);
+  return stored < arrived(later) || (stored === arrived(later) && earlier.n < later.n);
 }
