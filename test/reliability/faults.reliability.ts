@@ -190,7 +190,9 @@ describe(`fault injection (seed ${SEED}; replay with RELIABILITY_SEED=${SEED})`,
           duplicatesOutsideKillWindow: 0,
           lostTags: [],
         });
-        expect(row.duplicated).toBeLessThanOrEqual(row.killsInWindow);
+        // One kill in the window can repeat a merged reply, and so several messages at once; each
+        // duplicate must still be a message that reply quoted (checked above).
+        if (row.duplicated > 0) expect(row.killsInWindow).toBeGreaterThan(0);
       }
     });
   }

@@ -231,6 +231,19 @@ export function storeContract(name: string, harness: ContractHarness): void {
       expect((await store.claim(queue, "A")).map((i) => i.payload)).toEqual(["x"]);
     });
 
+    it("gives a process its own held items again only when it asks for them", async () => {
+      const store = await open();
+      const queue = unique("q");
+      await store.renewLease("A", 600_000);
+      await store.batch([{ op: "append", queue, group: "g", payload: "stored, reply lost", owner: "A" }]);
+      expect(await store.claim(queue, "A")).toEqual([]);
+      expect((await store.claim(queue, "A", { includeOwn: true })).map((i) => i.payload)).toEqual([
+        "stored, reply lost",
+      ]);
+      await store.renewLease("B", 600_000);
+      expect(await store.claim(queue, "B", { includeOwn: true })).toEqual([]);
+    });
+
     it("lets anyone claim an unowned item once, its appender included", async () => {
       const store = await open();
       const queue = unique("q");
