@@ -47,4 +47,9 @@ export const DEFAULTS = {
   /** A known user's profile is looked at again for changes at most this often. */
   contactProfileCheckMs: 3600_000,
   handoffWindowMs: 30 * 60_000,
+  /**
+   * How long `start` may take to stop after SIGTERM/SIGINT before it exits anyway, leaving unanswered
+   * messages pending in the store for the next start. Below Docker's default 10 s stop grace period.
+   */
+  shutdownTimeoutMs: 8_000,
 } as const;

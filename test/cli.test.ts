@@ -1,10 +1,11 @@
 // The mygpt-bridge executable as an operator runs it: a real child process, real environment.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AssistantEmulator, startAssistantEmulator } from "./emulators/assistant/index.js";
+import { TelegramEmulator } from "./emulators/telegram/emulator.js";
 
 const BIN = resolve("src/cli/bin.mjs");
 
@@ -40,10 +41,14 @@ describe("the mygpt-bridge command", () => {
   let cwd: string;
   let assistant: AssistantEmulator;
   let base: Record<string, string>;
+  let telegram: TelegramEmulator;
+  let withTelegram: Record<string, string>;
 
   beforeAll(async () => {
     cwd = mkdtempSync(join(tmpdir(), "bridge-cli-"));
     assistant = await startAssistantEmulator();
+    telegram = new TelegramEmulator();
+    withTelegram = { TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_ROOT: await telegram.start() };
     base = {
       MYGPT_API_URL: assistant.url,
       MYGPT_API_KEY: assistant.apiKey,
@@ -53,6 +58,7 @@ describe("the mygpt-bridge command", () => {
   });
   afterAll(async () => {
     await assistant.close();
+    await telegram.close();
     rmSync(cwd, { recursive: true, force: true });
   });
 
@@ -109,11 +115,45 @@ describe("the mygpt-bridge command", () => {
     expect(second![1]).not.toBe(first![1]);
   });
 
-  it("doctor passes with a good key and bot, one line per check", async () => {
-    const r = await run(["doctor"], { ...base, PORT: "0" }, cwd);
+  it("prints its version with --version", async () => {
+    const r = await run(["--version"], {}, cwd);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^mygpt-bridge \d+\.\d+\.\d+/);
+  });
+
+  it("doctor passes with a good key, bot and platform token, one line per check", async () => {
+    const r = await run(["doctor"], { ...base, ...withTelegram, PORT: "0" }, cwd);
     expect(r.stdout).toMatch(/✓ assistant/);
     expect(r.stdout).toMatch(/✓ store/);
+    expect(r.stdout).toMatch(/✓ Telegram bot token/);
     expect(r.code).toBe(0);
+  });
+
+  it("doctor fails when no platform is configured, as start would refuse to run", async () => {
+    const r = await run(["doctor"], { ...base, PORT: "0" }, cwd);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ platforms: no chat platform is configured/);
+    expect(r.stdout).toContain("@BotFather");
+  });
+
+  it("doctor names the config file it loaded", async () => {
+    const withFile = mkdtempSync(join(tmpdir(), "bridge-cli-file-"));
+    mkdirSync(join(withFile, "config"));
+    writeFileSync(join(withFile, "config", "bridge.yaml"), "relay:\n  concurrency: 2\n");
+    try {
+      const r = await run(["doctor"], { ...base, ...withTelegram, PORT: "0" }, withFile);
+      expect(r.stdout).toContain(`✓ config: loaded ${join(withFile, "config", "bridge.yaml")}`);
+    } finally {
+      rmSync(withFile, { recursive: true, force: true });
+    }
+  });
+
+  it("invite needs no assistant key and names a Slack manifest that exists", async () => {
+    const r = await run(["invite"], {}, cwd);
+    expect(r.code).toBe(0);
+    const manifest = /manifest (\S+slack-manifest\.yaml)/.exec(r.stdout)?.[1];
+    expect(manifest).toBeDefined();
+    expect(existsSync(manifest!)).toBe(true);
   });
 
   it("doctor fails on a wrong key and says where to get a right one, never printing the key", async () => {

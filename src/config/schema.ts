@@ -48,6 +48,7 @@ export const envSchema = z.object({
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default(DEFAULTS.logLevel),
   CONFIG_FILE: optionalText,
+  SHUTDOWN_TIMEOUT_MS: intInRange(0, 3_600_000).default(DEFAULTS.shutdownTimeoutMs),
 });
 export type EnvInput = z.input<typeof envSchema>;
 
