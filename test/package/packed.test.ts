@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prebuildEnv, savePrebuilds } from "../../scripts/native-prebuilds.mjs";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
 import { bundleForBrowser } from "./browser-bundle.js";
 
@@ -64,6 +65,9 @@ describe("the packed mygpt-bridge package, installed with production dependencie
       join(app, "package.json"),
       JSON.stringify({ name: "probe", private: true, type: "module" }),
     );
+    // The SQLite addons this checkout compiled are offered as local prebuilds: the install unpacks
+    // them when the package version and Node ABI match, and compiles as usual when they do not.
+    savePrebuilds(REPO, join(work, "prebuilds"));
     await run(
       "npm",
       [
@@ -74,7 +78,11 @@ describe("the packed mygpt-bridge package, installed with production dependencie
         "--prefer-offline",
         join(work, report[0]!.filename),
       ],
-      { cwd: app, maxBuffer: 16 * 1024 * 1024 },
+      {
+        cwd: app,
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, ...prebuildEnv(join(work, "prebuilds")) },
+      },
     );
     assistant = await startAssistantEmulator();
     env = {
