@@ -96,7 +96,7 @@ describe("the packed mygpt-bridge package, installed with production dependencie
   afterAll(async () => {
     await assistant?.close();
     if (work) rmSync(work, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it("ships the compiled code, config examples, README and LICENSE, and nothing under test/", () => {
     for (const path of [
