@@ -14,7 +14,8 @@ const exec = promisify(execFile);
 const STORAGE = ["--storage-driver", "vfs"];
 
 export function podmanAvailable(): string | undefined {
-  if (process.env.MYGPT_CONTAINER_TEST === "0") return "MYGPT_CONTAINER_TEST=0 (.ci/run builds the image once, not per Node version)";
+  if (process.env.MYGPT_CONTAINER_TEST === "0")
+    return "MYGPT_CONTAINER_TEST=0 (.ci/run builds the image once, not per Node version)";
   const onPath = (name: string) =>
     (process.env.PATH ?? "").split(":").some((dir) => {
       try {
