@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AssistantEmulator, startAssistantEmulator } from "./emulators/assistant/index.js";
 import { TelegramEmulator } from "./emulators/telegram/emulator.js";
+import { waitForEvent } from "./support/events.js";
 
 const BIN = resolve("src/cli/bin.mjs");
 
@@ -16,12 +17,22 @@ interface Run {
 }
 
 function run(args: string[], env: Record<string, string>, cwd: string, input?: string): Promise<Run> {
+  return finished(launch(args, env, cwd, input));
+}
+
+function launch(args: string[], env: Record<string, string>, cwd: string, input?: string) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: cwd, LOG_LEVEL: "warn", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  if (input !== undefined) child.stdin.end(input);
+  else child.stdin.end();
+  return child;
+}
+
+function finished(child: ReturnType<typeof launch>): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: cwd, LOG_LEVEL: "warn", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -32,8 +43,6 @@ function run(args: string[], env: Record<string, string>, cwd: string, input?: s
     });
     child.once("error", fail);
     child.once("exit", (code) => done({ code, stdout, stderr }));
-    if (input !== undefined) child.stdin.end(input);
-    else child.stdin.end();
   });
 }
 
@@ -114,6 +123,50 @@ describe("the mygpt-bridge command", () => {
     expect(second).not.toBeNull();
     expect(second![1]).not.toBe(first![1]);
   });
+
+  it("start gives up draining at SHUTDOWN_TIMEOUT_MS while the assistant hangs, and the next start answers what was pending", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bridge-cli-deadline-"));
+    const env = {
+      ...base,
+      ...withTelegram,
+      PORT: "0",
+      STORE_URL: `sqlite://${join(dir, "bridge.sqlite")}`,
+      SHUTDOWN_TIMEOUT_MS: "500",
+    };
+    const user = telegram.createUser();
+    const chat = telegram.privateChat(user);
+    try {
+      assistant.injectFaults({ kind: "hang" });
+      const first = launch(["start"], env, cwd);
+      const firstRun = finished(first);
+      const calling = waitForEvent<{ path: string }>(
+        assistant,
+        "received",
+        (r) => r.path.includes("/bot/"),
+        30_000,
+      );
+      telegram.userSays(chat, user, "answer me after the restart");
+      await calling;
+      first.kill("SIGTERM");
+      const stopped = await firstRun;
+      expect(stopped.code).toBe(0);
+      expect(stopped.stdout + stopped.stderr).toContain("shutdown deadline reached");
+
+      const second = launch(["start"], env, cwd);
+      const secondRun = finished(second);
+      const reply = await waitForEvent<{ chatId: number; text: string }>(
+        telegram,
+        "botMessage",
+        (m) => m.chatId === chat.id && m.text.includes("answer me after the restart"),
+        30_000,
+      );
+      expect(reply.text).toMatch(/turn 1\] answer me after the restart/);
+      second.kill("SIGTERM");
+      expect((await secondRun).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it("prints its version with --version", async () => {
     const r = await run(["--version"], {}, cwd);
