@@ -30,7 +30,7 @@ export function podmanAvailable(): string | undefined {
   return undefined;
 }
 
-async function podman(args: string[], timeout = 1_800_000): Promise<string> {
+async function podman(args: string[], timeout = 3_600_000): Promise<string> {
   const { stdout } = await exec("podman", [...STORAGE, ...args], { timeout, maxBuffer: 64 * 1024 * 1024 });
   return stdout.trim();
 }
