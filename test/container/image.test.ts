@@ -65,7 +65,7 @@ describe.skipIf(missing)("the container image", () => {
     ]) {
       expect(imageHasPath(image, path), path).toBe(false);
     }
-    for (const devOnly of ["typescript", "tsx", "vitest", "esbuild", "@biomejs"]) {
+    for (const devOnly of ["typescript", "tsx", "vitest", "esbuild", "@biomejs/biome"]) {
       expect(imageHasPath(image, `app/node_modules/${devOnly}`), devOnly).toBe(false);
     }
     expect(imageHasPath(image, "app/dist/src/cli/bin.js")).toBe(true);

@@ -131,7 +131,13 @@ export interface ImageConfig {
 }
 
 export async function imageConfig(tag: string): Promise<ImageConfig> {
-  return JSON.parse(await podman(["image", "inspect", "--format", "{{json .Config}}", tag])) as ImageConfig;
+  const config = JSON.parse(
+    await podman(["image", "inspect", "--format", "{{json .Config}}", tag]),
+  ) as ImageConfig;
+  // podman reports the HEALTHCHECK beside Config, not inside it.
+  const health = await podman(["image", "inspect", "--format", "{{json .HealthCheck}}", tag]);
+  if (health && health !== "null") config.Healthcheck = JSON.parse(health) as ImageConfig["Healthcheck"];
+  return config;
 }
 
 export interface MountedImage {
