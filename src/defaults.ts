@@ -65,4 +65,9 @@ export const DEFAULTS = {
   handoffWindowMs: 30 * 60_000,
   /** Log once when the contact backlog is expected to take longer than this to drain. */
   contactBacklogWarnMs: 60 * 60_000,
+  /**
+   * How long `start` may take to stop after SIGTERM/SIGINT before it exits anyway, leaving unanswered
+   * messages pending in the store for the next start. Below Docker's default 10 s stop grace period.
+   */
+  shutdownTimeoutMs: 8_000,
 } as const;

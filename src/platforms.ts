@@ -52,9 +52,7 @@ export async function createPlatformAdapters(
 }
 
 /** The Discord invite URL for the application behind DISCORD_BOT_TOKEN. */
-export async function discordApplicationInvite(
-  discord: NonNullable<BridgeConfig["discord"]>,
-): Promise<string> {
+export async function discordApplicationInvite(discord: { token: string; apiUrl: string }): Promise<string> {
   const { REST, Routes } = await import("discord.js");
   const { discordInviteUrl } = await import("../adapters/discord/index.js");
   const rest = new REST({ api: discord.apiUrl }).setToken(discord.token);

@@ -1,10 +1,12 @@
 // The mygpt-bridge executable as an operator runs it: a real child process, real environment.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AssistantEmulator, startAssistantEmulator } from "./emulators/assistant/index.js";
+import { TelegramEmulator } from "./emulators/telegram/emulator.js";
+import { waitForEvent } from "./support/events.js";
 
 const BIN = resolve("src/cli/bin.mjs");
 
@@ -15,12 +17,22 @@ interface Run {
 }
 
 function run(args: string[], env: Record<string, string>, cwd: string, input?: string): Promise<Run> {
+  return finished(launch(args, env, cwd, input));
+}
+
+function launch(args: string[], env: Record<string, string>, cwd: string, input?: string) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: cwd, LOG_LEVEL: "warn", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  if (input !== undefined) child.stdin.end(input);
+  else child.stdin.end();
+  return child;
+}
+
+function finished(child: ReturnType<typeof launch>): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: cwd, LOG_LEVEL: "warn", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -31,8 +43,6 @@ function run(args: string[], env: Record<string, string>, cwd: string, input?: s
     });
     child.once("error", fail);
     child.once("exit", (code) => done({ code, stdout, stderr }));
-    if (input !== undefined) child.stdin.end(input);
-    else child.stdin.end();
   });
 }
 
@@ -40,10 +50,14 @@ describe("the mygpt-bridge command", () => {
   let cwd: string;
   let assistant: AssistantEmulator;
   let base: Record<string, string>;
+  let telegram: TelegramEmulator;
+  let withTelegram: Record<string, string>;
 
   beforeAll(async () => {
     cwd = mkdtempSync(join(tmpdir(), "bridge-cli-"));
     assistant = await startAssistantEmulator();
+    telegram = new TelegramEmulator();
+    withTelegram = { TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_ROOT: await telegram.start() };
     base = {
       MYGPT_API_URL: assistant.url,
       MYGPT_API_KEY: assistant.apiKey,
@@ -53,6 +67,7 @@ describe("the mygpt-bridge command", () => {
   });
   afterAll(async () => {
     await assistant.close();
+    await telegram.close();
     rmSync(cwd, { recursive: true, force: true });
   });
 
@@ -109,11 +124,89 @@ describe("the mygpt-bridge command", () => {
     expect(second![1]).not.toBe(first![1]);
   });
 
-  it("doctor passes with a good key and bot, one line per check", async () => {
-    const r = await run(["doctor"], { ...base, PORT: "0" }, cwd);
+  it("start gives up draining at SHUTDOWN_TIMEOUT_MS while the assistant hangs, and the next start answers what was pending", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bridge-cli-deadline-"));
+    const env = {
+      ...base,
+      ...withTelegram,
+      PORT: "0",
+      STORE_URL: `sqlite://${join(dir, "bridge.sqlite")}`,
+      SHUTDOWN_TIMEOUT_MS: "500",
+    };
+    const user = telegram.createUser();
+    const chat = telegram.privateChat(user);
+    try {
+      assistant.injectFaults({ kind: "hang" });
+      const first = launch(["start"], env, cwd);
+      const firstRun = finished(first);
+      const calling = waitForEvent<{ path: string }>(
+        assistant,
+        "received",
+        (r) => r.path.includes("/bot/"),
+        30_000,
+      );
+      telegram.userSays(chat, user, "answer me after the restart");
+      await calling;
+      first.kill("SIGTERM");
+      const stopped = await firstRun;
+      expect(stopped.code).toBe(0);
+      expect(stopped.stdout + stopped.stderr).toContain("shutdown deadline reached");
+
+      const second = launch(["start"], env, cwd);
+      const secondRun = finished(second);
+      const reply = await waitForEvent<{ chatId: number; text: string }>(
+        telegram,
+        "botMessage",
+        (m) => m.chatId === chat.id && m.text.includes("answer me after the restart"),
+        30_000,
+      );
+      expect(reply.text).toMatch(/turn 1\] answer me after the restart/);
+      second.kill("SIGTERM");
+      expect((await secondRun).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it("prints its version with --version", async () => {
+    const r = await run(["--version"], {}, cwd);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^mygpt-bridge \d+\.\d+\.\d+/);
+  });
+
+  it("doctor passes with a good key, bot and platform token, one line per check", async () => {
+    const r = await run(["doctor"], { ...base, ...withTelegram, PORT: "0" }, cwd);
     expect(r.stdout).toMatch(/✓ assistant/);
     expect(r.stdout).toMatch(/✓ store/);
+    expect(r.stdout).toMatch(/✓ Telegram bot token/);
     expect(r.code).toBe(0);
+  });
+
+  it("doctor fails when no platform is configured, as start would refuse to run", async () => {
+    const r = await run(["doctor"], { ...base, PORT: "0" }, cwd);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ platforms: no chat platform is configured/);
+    expect(r.stdout).toContain("@BotFather");
+  });
+
+  it("doctor names the config file it loaded", async () => {
+    const withFile = mkdtempSync(join(tmpdir(), "bridge-cli-file-"));
+    mkdirSync(join(withFile, "config"));
+    writeFileSync(join(withFile, "config", "bridge.yaml"), "relay:\n  concurrency: 2\n");
+    try {
+      const r = await run(["doctor"], { ...base, ...withTelegram, PORT: "0" }, withFile);
+      expect(r.stdout).toContain(`✓ config: loaded ${join(withFile, "config", "bridge.yaml")}`);
+    } finally {
+      rmSync(withFile, { recursive: true, force: true });
+    }
+  });
+
+  it("invite needs no assistant key and names a Slack manifest that exists", async () => {
+    const r = await run(["invite"], {}, cwd);
+    expect(r.code).toBe(0);
+    const manifest = /manifest (\S+slack-manifest\.yaml)/.exec(r.stdout)?.[1];
+    expect(manifest).toBeDefined();
+    expect(existsSync(manifest!)).toBe(true);
   });
 
   it("doctor fails on a wrong key and says where to get a right one, never printing the key", async () => {

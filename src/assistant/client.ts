@@ -1,10 +1,9 @@
 // The MyGPTAssistants API client: one place that sends a call, reports the rate-limit headers of
 // every response, unwraps the envelope into data or an AssistantError, and retries within bounds.
-// The endpoint details live in chat.ts and contacts.ts.
-import type { Logger } from "pino";
+// The endpoint details live in chat.ts and contacts.ts. It uses only fetch and web APIs (no `node:`
+// modules, no pino at run time), so the same code runs in Node and in browsers (`mygpt-bridge/client`).
 import { DEFAULTS } from "../defaults.js";
 import { AssistantError } from "../errors.js";
-import { silentLogger } from "../logger.js";
 import { CHAT_STATUSES, chatRequest, readChatReply } from "./chat.js";
 import {
   CONTACT_STATUSES,
@@ -20,6 +19,14 @@ import { readRateLimit, serverWaitMs } from "./rate-limit-headers.js";
 import { abortableSleep, type RetryPolicy, withRetries } from "./retry.js";
 import type { AssistantApi, RateLimitInfo } from "./types.js";
 
+/** The two log calls the client makes; a pino logger fits, and so does `console`-like code. */
+export interface ClientLogger {
+  warn(details: object, message: string): void;
+  debug(details: object, message: string): void;
+}
+
+const SILENT: ClientLogger = { warn() {}, debug() {} };
+
 /** Which of the vendor's rate limits a call spends: chat endpoints, or data endpoints (contacts). */
 export type ApiArea = "chat" | "data";
 
@@ -31,7 +38,7 @@ export interface AssistantClientOptions {
   maxRetryTimeMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  logger?: Logger;
+  logger?: ClientLogger;
   /** Called with the X-RateLimit-* / Retry-After values of every response that carries them. */
   onRateLimit?: (info: RateLimitInfo, area: ApiArea) => void;
   /**
@@ -45,7 +52,7 @@ export interface AssistantClientOptions {
 }
 
 export function createAssistantClient(options: AssistantClientOptions): AssistantApi {
-  const logger = options.logger ?? silentLogger();
+  const logger = options.logger ?? SILENT;
   const now = options.now ?? Date.now;
   const http = {
     baseUrl: options.baseUrl,

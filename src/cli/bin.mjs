@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// The `mygpt-bridge` executable: runs the TypeScript CLI through tsx, so no build step is needed.
+// The development entry point: runs the CLI from the TypeScript sources through tsx (a dev
+// dependency), so a checkout needs no build to test. The installed package runs dist/src/cli/bin.js.
 import { register } from "tsx/esm/api";
 
 register();
-const { main } = await import("./main.ts");
-// Exit explicitly: an SDK still retrying a connection in the background must not keep a stopped bridge alive.
-process.exit(await main(process.argv.slice(2)));
+await import("./bin.ts");

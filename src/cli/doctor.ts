@@ -6,6 +6,7 @@ import type { DoctorCheck } from "../adapter.js";
 import { createAssistantWiring } from "../assistant-wiring.js";
 import type { BridgeConfig } from "../config/load.js";
 import { WHERE_TO_GET } from "../config/load.js";
+import { DEFAULTS } from "../defaults.js";
 import { AssistantError } from "../errors.js";
 import { listen } from "../http/server.js";
 import { silentLogger } from "../logger.js";
@@ -30,8 +31,22 @@ export async function runDoctor(): Promise<number> {
 
 export async function doctorChecks(config: BridgeConfig): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [
-    { name: "config", ok: true, detail: config.configFile ?? "environment only" },
+    {
+      name: "config",
+      ok: true,
+      detail: config.configFile
+        ? `loaded ${config.configFile} and the environment`
+        : `environment only (no ${DEFAULTS.configFile} here, CONFIG_FILE not set)`,
+    },
   ];
+  if (!config.telegram && !config.slack && !config.discord) {
+    checks.push({
+      name: "platforms",
+      ok: false,
+      detail: "no chat platform is configured, so `start` would refuse to run",
+      fix: `set TELEGRAM_BOT_TOKEN (${WHERE_TO_GET.TELEGRAM_BOT_TOKEN}), SLACK_BOT_TOKEN (${WHERE_TO_GET.SLACK_BOT_TOKEN}) or DISCORD_BOT_TOKEN (${WHERE_TO_GET.DISCORD_BOT_TOKEN})`,
+    });
+  }
   const logger = silentLogger();
 
   let store: Awaited<ReturnType<typeof openStore>> | undefined;

@@ -1,9 +1,11 @@
-// The command line: `mygpt-bridge start | chat | doctor | invite | --help`.
+// The command line: `mygpt-bridge start | chat | doctor | invite | --help | --version`.
 import { parseArgs } from "node:util";
+import { packageVersion } from "./package-root.js";
 
 export const HELP = `mygpt-bridge: puts a MyGPTAssistants assistant into Slack, Discord and Telegram
 
 Usage: mygpt-bridge <command>
+       mygpt-bridge --version
 
 Commands:
   start     connect every platform whose token is set, serve HTTP, relay until SIGINT/SIGTERM
@@ -20,9 +22,13 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     strict: false,
-    options: { help: { type: "boolean", short: "h" } },
+    options: { help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "v" } },
   });
   const command = positionals[0];
+  if (values.version || command === "version") {
+    process.stdout.write(`mygpt-bridge ${packageVersion()}\n`);
+    return 0;
+  }
   if (values.help || command === "help" || command === undefined) {
     process.stdout.write(HELP);
     return command === undefined && !values.help ? 1 : 0;

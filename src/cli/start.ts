@@ -1,4 +1,6 @@
 // `mygpt-bridge start`: runs every configured platform until SIGINT/SIGTERM, then drains and exits 0.
+// The drain has a deadline (SHUTDOWN_TIMEOUT_MS, below Docker's 10 s grace period): past it the process
+// exits anyway, and messages not yet answered stay pending in the store for the next start.
 import { Bridge } from "../bridge.js";
 import { createPlatformAdapters } from "../platforms.js";
 import { loadConfigOrExplain } from "./load-config.js";
@@ -24,8 +26,23 @@ export async function runStart(): Promise<number> {
     return 1;
   }
   const signal = typeof first === "string" ? first : await signalled;
-  bridge.logger.info({ signal }, "stopping: no new messages; finishing what is in flight");
-  await bridge.stop();
-  bridge.logger.info("stopped");
+  bridge.logger.info(
+    { signal, deadlineMs: config.shutdownTimeoutMs },
+    "stopping: no new messages; finishing what is in flight",
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"deadline">((resolve) => {
+    timer = setTimeout(() => resolve("deadline"), config.shutdownTimeoutMs);
+  });
+  const outcome = await Promise.race([bridge.stop().then(() => "stopped" as const), deadline]);
+  clearTimeout(timer);
+  if (outcome === "deadline") {
+    bridge.logger.warn(
+      { deadlineMs: config.shutdownTimeoutMs },
+      "shutdown deadline reached: exiting; unanswered messages stay pending for the next start",
+    );
+  } else {
+    bridge.logger.info("stopped");
+  }
   return 0;
 }

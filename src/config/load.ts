@@ -57,7 +57,10 @@ export interface BridgeConfig {
   relay: FileConfig["relay"];
   contacts: FileConfig["contacts"];
   handoff: FileConfig["handoff"];
+  /** The YAML file that was read (CONFIG_FILE, or config/bridge.yaml when present). */
   configFile?: string;
+  /** How long a stop may take before what is still in flight is left pending for the next start. */
+  shutdownTimeoutMs: number;
   /** Every secret value, so logs can scrub them wherever they appear. */
   secrets: string[];
 }
@@ -251,18 +254,21 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     discord,
     storeUrl: e.STORE_URL,
     http: { port: e.PORT, host: e.HOST, operatorToken: e.METRICS_TOKEN },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     policy: file.policy,
     texts: file.texts,
     relay: file.relay,
     contacts: file.contacts,
     handoff: file.handoff,
-    configFile: configFile ? resolve(cwd, configFile) : undefined,
+    configFile: existsSync(resolve(cwd, configFile ?? DEFAULTS.configFile))
+      ? resolve(cwd, configFile ?? DEFAULTS.configFile)
+      : undefined,
     secrets: [...new Set(secrets)],
   };
 }
 
-function readDotenv(cwd: string): NodeJS.ProcessEnv {
+export function readDotenv(cwd: string): NodeJS.ProcessEnv {
   const path = resolve(cwd, ".env");
   if (!existsSync(path)) return {};
   return parseEnv(readFileSync(path, "utf8")) as NodeJS.ProcessEnv;

@@ -52,6 +52,7 @@ export const envSchema = z.object({
   METRICS_TOKEN: optionalText.pipe(
     z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional(),
   ),
+  SHUTDOWN_TIMEOUT_MS: intInRange(0, 3_600_000).default(DEFAULTS.shutdownTimeoutMs),
 });
 export type EnvInput = z.input<typeof envSchema>;
 

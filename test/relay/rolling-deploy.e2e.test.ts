@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAssistantEmulator } from "../emulators/assistant/index.js";
 import { parseReply, startTestBridge } from "../support/bridge-harness.js";
 import { waitForEvent } from "../support/events.js";
-import { type RedisServer, startRedis } from "../support/redis.js";
+import { type RedisServer, skipWithoutRedis, startRedis } from "../support/redis.js";
 import { TestAdapter } from "../support/test-adapter.js";
 
-describe("a rolling deploy on a shared Redis store", () => {
+describe.skipIf(skipWithoutRedis())("a rolling deploy on a shared Redis store", () => {
   let redis: RedisServer;
   beforeAll(async () => {
     redis = await startRedis();

@@ -11,7 +11,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
 import { bridgesClosedAfterEach, parseReply } from "../support/bridge-harness.js";
-import { type RedisServer, startRedis } from "../support/redis.js";
+import { type RedisServer, skipWithoutRedis, startRedis } from "../support/redis.js";
 import { TestAdapter } from "../support/test-adapter.js";
 
 const dirs: string[] = [];
@@ -145,7 +145,7 @@ describe("a store that fails under a running bridge", () => {
   });
 });
 
-describe("a Redis store that goes away and comes back", () => {
+describe.skipIf(skipWithoutRedis())("a Redis store that goes away and comes back", () => {
   const start = bridgesClosedAfterEach();
   let redis: RedisServer | undefined;
   afterEach(async () => {

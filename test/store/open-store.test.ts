@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
 import { openStore } from "../../src/store/index.js";
-import { type RedisServer, startRedis } from "../support/redis.js";
+import { type RedisServer, skipWithoutRedis, startRedis } from "../support/redis.js";
 
 const dir = mkdtempSync(join(tmpdir(), "store-open-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,31 +37,34 @@ describe("openStore", () => {
     expect((error as ConfigError).problems[0]?.variable).toBe("STORE_URL");
   });
 
-  it("opens memory:// and redis:// when the SQLite driver cannot load, and says how to fix sqlite://", async () => {
-    const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-    const redis: RedisServer = await startRedis();
-    try {
-      const sqliteUrl = `sqlite://${join(dir, "unused.sqlite")}`;
-      const { stdout } = await promisify(execFile)(process.execPath, [
-        "--import",
-        "tsx",
-        "--import",
-        fixture("no-sqlite-driver.mjs"),
-        fixture("open-without-sqlite.ts"),
-        "memory://",
-        redis.url,
-        sqliteUrl,
-      ]);
-      const outcomes = JSON.parse(stdout) as Record<string, Record<string, string>>;
-      expect(outcomes["memory://"]).toEqual({ opened: "memory", read: "v" });
-      expect(outcomes[redis.url]).toEqual({ opened: "redis", read: "v" });
-      const failed = outcomes[sqliteUrl]!;
-      expect(failed.error).toBe("ConfigError");
-      expect(failed.message).toContain("STORE_URL");
-      expect(failed.message).toContain("SQLite driver could not be loaded");
-      expect(failed.message).toContain("use memory:// or redis://");
-    } finally {
-      await redis.stop();
-    }
-  });
+  it.skipIf(skipWithoutRedis())(
+    "opens memory:// and redis:// when the SQLite driver cannot load, and says how to fix sqlite://",
+    async () => {
+      const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+      const redis: RedisServer = await startRedis();
+      try {
+        const sqliteUrl = `sqlite://${join(dir, "unused.sqlite")}`;
+        const { stdout } = await promisify(execFile)(process.execPath, [
+          "--import",
+          "tsx",
+          "--import",
+          fixture("no-sqlite-driver.mjs"),
+          fixture("open-without-sqlite.ts"),
+          "memory://",
+          redis.url,
+          sqliteUrl,
+        ]);
+        const outcomes = JSON.parse(stdout) as Record<string, Record<string, string>>;
+        expect(outcomes["memory://"]).toEqual({ opened: "memory", read: "v" });
+        expect(outcomes[redis.url]).toEqual({ opened: "redis", read: "v" });
+        const failed = outcomes[sqliteUrl]!;
+        expect(failed.error).toBe("ConfigError");
+        expect(failed.message).toContain("STORE_URL");
+        expect(failed.message).toContain("SQLite driver could not be loaded");
+        expect(failed.message).toContain("use memory:// or redis://");
+      } finally {
+        await redis.stop();
+      }
+    },
+  );
 });
