@@ -50,6 +50,20 @@ function holdWriteLock(file: string): () => void {
 describe("a store that fails under a running bridge", () => {
   const start = bridgesClosedAfterEach();
 
+  /** A bridge taking MyGPT webhooks on `url`, with one conversation the assistant has answered. */
+  async function agentConversation(url: string) {
+    const adapter = new TestAdapter();
+    const t = await start({
+      adapters: [adapter],
+      http: true,
+      env: { STORE_URL: url, MYGPT_WEBHOOK_SECRET: "whsec-test" },
+      emulator: { webhookSecret: "whsec-test" },
+    });
+    await adapter.say({ channel: "C1", thread: "t1", text: "I need a human" });
+    const sessionId = parseReply((await adapter.waitForPosts(1))[0]!.text).sessionId;
+    return { adapter, t, sessionId, hook: `${t.bridge.url}/webhooks/mygpt` };
+  }
+
   it("refuses a message while another process holds the SQLite write lock, and answers its redelivery once", async () => {
     const { url, file } = sqliteUrl();
     const adapter = new TestAdapter();
@@ -75,16 +89,7 @@ describe("a store that fails under a running bridge", () => {
 
   it("posts an agent's webhook event only once however many deliveries race for it", async () => {
     const { url } = sqliteUrl();
-    const adapter = new TestAdapter();
-    const t = await start({
-      adapters: [adapter],
-      http: true,
-      env: { STORE_URL: url, MYGPT_WEBHOOK_SECRET: "whsec-test" },
-      emulator: { webhookSecret: "whsec-test" },
-    });
-    await adapter.say({ channel: "C1", thread: "t1", text: "I need a human" });
-    const sessionId = parseReply((await adapter.waitForPosts(1))[0]!.text).sessionId;
-    const hook = `${t.bridge.url}/webhooks/mygpt`;
+    const { adapter, t, sessionId, hook } = await agentConversation(url);
     for (let trial = 0; trial < 20; trial++) {
       const event = t.assistant.makeMessageEvent(sessionId, "agent", `agent says ${trial}`);
       const statuses = await Promise.all([
@@ -102,16 +107,7 @@ describe("a store that fails under a running bridge", () => {
 
   it("answers a webhook event 503 while the store cannot take it, so the vendor delivers it again", async () => {
     const { url, file } = sqliteUrl();
-    const adapter = new TestAdapter();
-    const t = await start({
-      adapters: [adapter],
-      http: true,
-      env: { STORE_URL: url, MYGPT_WEBHOOK_SECRET: "whsec-test" },
-      emulator: { webhookSecret: "whsec-test" },
-    });
-    await adapter.say({ channel: "C1", thread: "t1", text: "I need a human" });
-    const sessionId = parseReply((await adapter.waitForPosts(1))[0]!.text).sessionId;
-    const hook = `${t.bridge.url}/webhooks/mygpt`;
+    const { adapter, t, sessionId, hook } = await agentConversation(url);
     const event = t.assistant.makeMessageEvent(sessionId, "agent", "stored later");
     const release = holdWriteLock(file);
     expect((await t.assistant.sendWebhook(hook, event)).status).toBe(503);
