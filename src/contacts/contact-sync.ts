@@ -12,6 +12,7 @@ import type { CallBudget } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";
 import { AssistantError, StoreError } from "../errors.js";
 import { StoreHealth } from "../store/health.js";
+import { IdleWait } from "../store/idle-wait.js";
 import { ProcessLease } from "../store/process-lease.js";
 import type { QueueItem, Store } from "../store/types.js";
 import { BacklogEta } from "./backlog-eta.js";
@@ -89,7 +90,8 @@ export class ContactSync {
   private signalStop: () => void = () => {};
   private stopped: Promise<void> = Promise.resolve();
   private draining?: Promise<void>;
-  private wake?: () => void;
+  /** Woken when a user is queued or the sync stops. */
+  private readonly idle = new IdleWait();
   private readonly eta: BacklogEta;
   private readonly lanes: Lane[];
 
@@ -130,7 +132,7 @@ export class ContactSync {
     await this.settled();
     this.running = false;
     this.signalStop();
-    this.wake?.();
+    this.idle.wake();
     await this.draining;
     if (this.ownLease) await this.lease.stop();
   }
@@ -189,7 +191,7 @@ export class ContactSync {
     ]);
     // Queued again meanwhile by a newer note: that entry will do.
     if (!result.applied && done) await this.store.batch([{ op: "ack", queue: done.queue, id: done.id }]);
-    this.wake?.();
+    this.idle.wake();
     return result.applied;
   }
 
@@ -213,27 +215,15 @@ export class ContactSync {
         item = await this.health.watch(this.next());
       } catch (error) {
         if (!(error instanceof StoreError)) throw error;
-        await this.pause(1000);
+        await this.idle.wait(1000);
         continue;
       }
       if (!item) {
-        await this.pause(this.lease.leaseMs / 3);
+        await this.idle.wait(this.lease.leaseMs / 3);
         continue;
       }
       await this.syncOne(item);
     }
-  }
-
-  /** Waits until woken (a user was queued, or the sync stops) or `ms` pass (work a dead peer left). */
-  private async pause(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.wake = undefined;
   }
 
   private async syncOne(item: QueueItem<PendingUser>): Promise<void> {
@@ -252,7 +242,7 @@ export class ContactSync {
           { code: error.code, externalId: user.externalId },
           "contact sync waits for the store",
         );
-        await this.pause(1000);
+        await this.idle.wait(1000);
         return;
       }
       this.options.onFailure?.();

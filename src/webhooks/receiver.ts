@@ -9,6 +9,7 @@ import { z } from "zod";
 import { StoreError } from "../errors.js";
 import type { Relay } from "../relay/relay.js";
 import type { StoreHealth } from "../store/health.js";
+import { IdleWait } from "../store/idle-wait.js";
 import type { ProcessLease } from "../store/process-lease.js";
 import type { QueueItem, Store } from "../store/types.js";
 import { SIGNATURE_HEADER, verifySignature } from "./signature.js";
@@ -50,7 +51,8 @@ export class WebhookReceiver {
   private readonly now: () => number;
   private running = false;
   private working?: Promise<void>;
-  private wake?: () => void;
+  /** Woken when an event is stored or the receiver stops. */
+  private readonly idle = new IdleWait();
   private readonly attempts = new Map<string, number>();
   private idleWaiters: Array<() => void> = [];
 
@@ -100,7 +102,7 @@ export class WebhookReceiver {
         return;
       }
       res.status(202).json({ accepted: true });
-      this.wake?.();
+      this.idle.wake();
     });
   }
 
@@ -116,14 +118,14 @@ export class WebhookReceiver {
     if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve);
-      this.wake?.();
+      this.idle.wake();
     });
   }
 
   /** Stops posting; what is not posted yet stays stored for the next start. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.idle.wake();
     await this.working;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
@@ -142,14 +144,7 @@ export class WebhookReceiver {
       for (const item of items) await this.post(item);
       if (items.length > 0) continue;
       for (const resolve of this.idleWaiters.splice(0)) resolve();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      await this.idle.wait(pollMs);
     }
   }
 
