@@ -1,10 +1,11 @@
 // The systems the peers bench compares, each started as its own process against the emulators:
 // the two peers (compiled from their .ts to plain JS first, so no TypeScript loader inflates their
-// memory) and mygpt-bridge exactly as an operator runs it (`node src/cli/bin.mjs start`, Telegram
-// only). Also reads a process's CPU time and RSS from /proc.
+// memory) and mygpt-bridge exactly as an operator runs it (the compiled `dist/src/cli/bin.js start`
+// that `npm ci` builds, or the sources through tsx in a checkout without a build; Telegram only).
+// Also reads a process's CPU time and RSS from /proc.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -76,7 +77,8 @@ export async function startSystem(id: SystemId, at: Endpoints): Promise<Running>
   if (id === "grammy") args = [compilePeer("bare-grammy")];
   else if (id === "chatsdk") args = [compilePeer("chat-sdk")];
   else {
-    args = [join(bridgeDir(), "src/cli/bin.mjs"), "start"];
+    const compiled = join(bridgeDir(), "dist/src/cli/bin.js");
+    args = [existsSync(compiled) ? compiled : join(bridgeDir(), "src/cli/bin.mjs"), "start"];
     cwd = at.cwd ?? ROOT;
     Object.assign(env, {
       HOME: cwd,
