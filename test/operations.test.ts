@@ -88,6 +88,8 @@ describe("running the bridge", () => {
     const url = `http://127.0.0.1:${port}`;
 
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    // Ready once Telegram is connected, which "bridge is running" does not wait for.
+    await printed(proc, "platform connected");
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
