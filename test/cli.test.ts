@@ -7,16 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AssistantEmulator, startAssistantEmulator } from "./emulators/assistant/index.js";
 import { TelegramEmulator } from "./emulators/telegram/emulator.js";
 import { waitForEvent } from "./support/events.js";
+import { finished, type ProcessRun } from "./support/process-output.js";
 
 const BIN = resolve("src/cli/bin.mjs");
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string>, cwd: string, input?: string): Promise<Run> {
+function run(args: string[], env: Record<string, string>, cwd: string, input?: string): Promise<ProcessRun> {
   return finished(launch(args, env, cwd, input));
 }
 
@@ -29,21 +24,6 @@ function launch(args: string[], env: Record<string, string>, cwd: string, input?
   if (input !== undefined) child.stdin.end(input);
   else child.stdin.end();
   return child;
-}
-
-function finished(child: ReturnType<typeof launch>): Promise<Run> {
-  return new Promise((done, fail) => {
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once("error", fail);
-    child.once("exit", (code) => done({ code, stdout, stderr }));
-  });
 }
 
 describe("the mygpt-bridge command", () => {

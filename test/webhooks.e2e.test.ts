@@ -1,26 +1,15 @@
 // Webhook events from the assistant side reaching chat: a signed message.created event from the
 // emulator, through the bridge's HTTP server, into the conversation its session lives in.
 import { describe, expect, it } from "vitest";
-import { bridgesClosedAfterEach, parseReply } from "./support/bridge-harness.js";
+import { bridgesClosedAfterEach, startWebhookConversation } from "./support/bridge-harness.js";
 import { TestAdapter } from "./support/test-adapter.js";
 
 describe("webhook events from the assistant", () => {
   const start = bridgesClosedAfterEach();
 
   async function bridgeWithConversation(yaml?: string) {
-    const adapter = new TestAdapter();
-    const t = await start({
-      adapters: [adapter],
-      http: true,
-      env: { MYGPT_WEBHOOK_SECRET: "whsec-test" },
-      emulator: { webhookSecret: "whsec-test" },
-      yaml,
-    });
-    await adapter.say({ channel: "C1", thread: "t1", text: "I need a human" });
-    const [reply] = await adapter.waitForPosts(1);
-    const sessionId = parseReply(reply!.text).sessionId;
-    const url = `${t.bridge.url}/webhooks/mygpt`;
-    return { adapter, t, sessionId, url };
+    const { adapter, t, sessionId, hook } = await startWebhookConversation(start, { yaml });
+    return { adapter, t, sessionId, url: hook };
   }
 
   it("posts a human agent's message into the thread the session lives in", async () => {

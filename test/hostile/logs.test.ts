@@ -2,28 +2,23 @@
 // by size and ids, not content (unless LOG_LEVEL=debug), and secrets are scrubbed at any depth.
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
-import { bridgesClosedAfterEach, parseReply } from "../support/bridge-harness.js";
+import { bridgesClosedAfterEach, startWebhookConversation } from "../support/bridge-harness.js";
 import { captureLogs } from "../support/log-lines.js";
-import { TestAdapter } from "../support/test-adapter.js";
 
 describe("held-back answers during a handoff", () => {
   const start = bridgesClosedAfterEach();
 
   async function heldAnswer(level: string) {
     const logs = captureLogs(level);
-    const adapter = new TestAdapter();
-    const t = await start({
-      adapters: [adapter],
-      http: true,
-      env: { MYGPT_WEBHOOK_SECRET: "whsec-test" },
-      emulator: { webhookSecret: "whsec-test" },
+    const {
+      adapter,
+      t,
+      sessionId,
+      hook: url,
+    } = await startWebhookConversation(start, {
       yaml: "handoff:\n  mode: stay-silent\n",
       logger: logs.logger,
     });
-    await adapter.say({ channel: "C1", thread: "t1", text: "I need a human" });
-    const [reply] = await adapter.waitForPosts(1);
-    const url = `${t.bridge.url}/webhooks/mygpt`;
-    const sessionId = parseReply(reply!.text).sessionId;
     await t.assistant.sendWebhook(url, t.assistant.makeMessageEvent(sessionId, "agent", "Agent here."));
     await adapter.waitForPosts(1, (p) => p.text === "Agent here.");
     await adapter.say({ channel: "C1", thread: "t1", text: "my card number is 4111 1111" });

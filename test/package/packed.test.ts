@@ -8,37 +8,22 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prebuildEnv, savePrebuilds } from "../../scripts/native-prebuilds.mjs";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
+import { finished } from "../support/process-output.js";
 import { bundleForBrowser } from "./browser-bundle.js";
 
 const run = promisify(execFile);
 const REPO = resolve(".");
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs a command in the install folder with a clean environment; resolves with its output. */
 function exec(cwd: string, file: string, args: string[], env: Record<string, string>, input = "") {
-  return new Promise<Result>((done, fail) => {
-    const child = spawn(file, args, {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: cwd, LOG_LEVEL: "warn", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once("error", fail);
-    child.once("exit", (code) => done({ code, stdout, stderr }));
-    child.stdin.end(input);
+  const child = spawn(file, args, {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: cwd, LOG_LEVEL: "warn", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
   });
+  const run = finished(child);
+  child.stdin.end(input);
+  return run;
 }
 
 describe("the packed mygpt-bridge package, installed with production dependencies only", () => {

@@ -10,7 +10,7 @@ import { Writable } from "node:stream";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
-import { bridgesClosedAfterEach, parseReply } from "../support/bridge-harness.js";
+import { bridgesClosedAfterEach, parseReply, startWebhookConversation } from "../support/bridge-harness.js";
 import { type RedisServer, skipWithoutRedis, startRedis } from "../support/redis.js";
 import { TestAdapter } from "../support/test-adapter.js";
 
@@ -50,19 +50,7 @@ function holdWriteLock(file: string): () => void {
 describe("a store that fails under a running bridge", () => {
   const start = bridgesClosedAfterEach();
 
-  /** A bridge taking MyGPT webhooks on `url`, with one conversation the assistant has answered. */
-  async function agentConversation(url: string) {
-    const adapter = new TestAdapter();
-    const t = await start({
-      adapters: [adapter],
-      http: true,
-      env: { STORE_URL: url, MYGPT_WEBHOOK_SECRET: "whsec-test" },
-      emulator: { webhookSecret: "whsec-test" },
-    });
-    await adapter.say({ channel: "C1", thread: "t1", text: "I need a human" });
-    const sessionId = parseReply((await adapter.waitForPosts(1))[0]!.text).sessionId;
-    return { adapter, t, sessionId, hook: `${t.bridge.url}/webhooks/mygpt` };
-  }
+  const agentConversation = (url: string) => startWebhookConversation(start, { env: { STORE_URL: url } });
 
   it("refuses a message while another process holds the SQLite write lock, and answers its redelivery once", async () => {
     const { url, file } = sqliteUrl();

@@ -15,6 +15,7 @@ import {
   type AssistantEmulatorOptions,
   startAssistantEmulator,
 } from "../emulators/assistant/index.js";
+import { TestAdapter } from "./test-adapter.js";
 
 export interface TestBridge {
   bridge: Bridge;
@@ -110,4 +111,25 @@ export function parseReply(text: string): { sessionId: string; turn: number; mes
   const match = /^\[session (\S+) turn (\d+)\] ([\s\S]*)$/.exec(text);
   if (!match) throw new Error(`not an emulator reply: ${text}`);
   return { sessionId: match[1]!, turn: Number(match[2]), message: match[3]! };
+}
+
+/**
+ * A bridge that takes MyGPT webhooks (secret "whsec-test", known to the emulator too), with one
+ * conversation (channel C1, thread t1) the assistant has answered: what webhook tests start from.
+ */
+export async function startWebhookConversation(
+  start: (options: TestBridgeOptions) => Promise<TestBridge>,
+  options: Omit<TestBridgeOptions, "adapters" | "http" | "emulator"> = {},
+): Promise<{ adapter: TestAdapter; t: TestBridge; sessionId: string; hook: string }> {
+  const adapter = new TestAdapter();
+  const t = await start({
+    ...options,
+    adapters: [adapter],
+    http: true,
+    env: { ...options.env, MYGPT_WEBHOOK_SECRET: "whsec-test" },
+    emulator: { webhookSecret: "whsec-test" },
+  });
+  await adapter.say({ channel: "C1", thread: "t1", text: "I need a human" });
+  const [reply] = await adapter.waitForPosts(1);
+  return { adapter, t, sessionId: parseReply(reply!.text).sessionId, hook: `${t.bridge.url}/webhooks/mygpt` };
 }
