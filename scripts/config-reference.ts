@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { envSchema, fileSchema } from "../src/config/schema.js";
+import { DEFAULT_TEXTS, type TextKey } from "../src/relay/replies.js";
 
 export const ENV_MEANINGS: Record<string, string> = {
   MYGPT_API_KEY:
@@ -65,11 +66,19 @@ const TEXT_MEANINGS: Record<string, string> = {
   apologyInvalidRequest: "The apology when the assistant refuses the request.",
   apologyTimeout: "The apology when the assistant did not answer in time.",
   apologyUnavailable: "The apology when the assistant is unavailable after retries.",
+  thinking: "Slack: the placeholder message shown while the assistant works, replaced by the answer.",
+  thinkingStatus: "Slack: the assistant thread status shown after the app's name while it works (DMs).",
+  commandNotReady: "Slack: the answer to a slash command that arrives before the bridge has started.",
+  commandFailed: "Slack: the answer to a slash command that failed (e.g. the store is unreachable).",
 };
 
-function textKeys(prefix: string): Record<string, string> {
+/** The meanings of the texts under `prefix`; with `withDefault`, each names its English default too. */
+function textKeys(prefix: string, withDefault = false): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(TEXT_MEANINGS).map(([key, meaning]) => [`${prefix}.${key}`, meaning]),
+    Object.entries(TEXT_MEANINGS).map(([key, meaning]) => [
+      `${prefix}.${key}`,
+      withDefault ? `${meaning} Default: \`${JSON.stringify(DEFAULT_TEXTS[key as TextKey])}\`` : meaning,
+    ]),
   );
 }
 
@@ -83,7 +92,7 @@ export const FILE_MEANINGS: Record<string, string> = {
   "routes[].texts": "Texts users see in this route's conversations (e.g. another language), over `texts`.",
   ...textKeys("routes[].texts"),
   texts: "Texts users see, replacing the English defaults everywhere (a route's own `texts` win).",
-  ...textKeys("texts"),
+  ...textKeys("texts", true),
   "routes[].apiKeyEnv":
     "Name of the environment variable holding this route's API key (keys never go in files); default MYGPT_API_KEY. Each key has its own budget.",
   policy:

@@ -40,6 +40,7 @@ import type {
 import { BoundedSet } from "../../src/bounded-set.js";
 import { DEFAULTS } from "../../src/defaults.js";
 import { ConfigError, StoreError } from "../../src/errors.js";
+import { DEFAULT_TEXTS, type Texts, type TextsSource } from "../../src/relay/replies.js";
 import { storeKeyv } from "../../src/store/keyv-adapter.js";
 import type { Store } from "../../src/store/types.js";
 import { slackErrorCode, toDeliveryError } from "./errors.js";
@@ -275,7 +276,14 @@ export class SlackAdapter implements PlatformAdapter {
   }
 
   startTyping(target: ReplyTarget): TypingHandle {
-    return this.progress.start(target);
+    const texts = this.textsOf(target.conversation);
+    return this.progress.start(target, { placeholder: texts.thinking, status: texts.thinkingStatus });
+  }
+
+  /** The texts of the conversation's route, from the sink when it knows them (the relay does). */
+  private textsOf(conversation: ConversationRef): Texts {
+    const source = this.sink as Partial<TextsSource> | undefined;
+    return source?.texts?.(conversation) ?? DEFAULT_TEXTS;
   }
 
   async getProfile(message: InboundMessage): Promise<UserProfile | undefined> {
@@ -381,12 +389,13 @@ export class SlackAdapter implements PlatformAdapter {
     conversation: ConversationRef,
     author: AuthorRef,
   ): Promise<string> {
-    if (!this.sink) return "The bridge is starting; try again in a moment.";
+    if (!this.sink) return DEFAULT_TEXTS.commandNotReady;
+    const texts = this.textsOf(conversation);
     try {
       return await this.sink.command(name, conversation, author);
     } catch (error) {
       this.logger.error({ err: error, command: name }, "a Slack slash command failed");
-      return "Sorry, that did not work. Please try again in a moment.";
+      return texts.commandFailed;
     }
   }
 

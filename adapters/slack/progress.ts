@@ -2,12 +2,23 @@
 // status (assistant.threads.setStatus), renewed while work goes on. Everywhere else, and whenever
 // setStatus is refused, it posts a short placeholder ("_Thinking…_") that the first reply chunk to
 // the same place replaces via chat.update. A placeholder no reply claims is deleted after a grace
-// period, so none is left behind when a turn ends without a reply.
+// period, so none is left behind when a turn ends without a reply. Both texts are configurable per
+// route (`thinking`, `thinkingStatus` in src/relay/replies.ts).
 import type { Logger } from "pino";
 import type { ReplyTarget, TypingHandle } from "../../src/adapter.js";
+import { DEFAULT_TEXTS } from "../../src/relay/replies.js";
+import { neutraliseMentions } from "./render.js";
 
-export const PLACEHOLDER_TEXT = "_Thinking…_";
-export const STATUS_TEXT = "is thinking…";
+export const PLACEHOLDER_TEXT = DEFAULT_TEXTS.thinking;
+export const STATUS_TEXT = DEFAULT_TEXTS.thinkingStatus;
+
+/** What the indicator shows: the placeholder message (mrkdwn) and the assistant thread status. */
+export interface ProgressTexts {
+  placeholder: string;
+  status: string;
+}
+
+const DEFAULT_PROGRESS_TEXTS: ProgressTexts = { placeholder: PLACEHOLDER_TEXT, status: STATUS_TEXT };
 
 export interface SlackCaller {
   /** Calls a Web API method as the bot of the target's workspace; rejects on ok:false. */
@@ -42,7 +53,7 @@ export class ProgressIndicators {
     this.graceMs = options.placeholderGraceMs ?? 60_000;
   }
 
-  start(target: ReplyTarget): TypingHandle {
+  start(target: ReplyTarget, texts: ProgressTexts = DEFAULT_PROGRESS_TEXTS): TypingHandle {
     const { channelId, threadId } = target.conversation;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
@@ -64,18 +75,18 @@ export class ProgressIndicators {
     };
 
     if (mode === "status") {
-      void setStatus(STATUS_TEXT).then((ok) => {
+      void setStatus(texts.status).then((ok) => {
         if (stopped) return;
         if (!ok) {
           mode = "placeholder";
-          this.postPlaceholder(target);
+          this.postPlaceholder(target, texts.placeholder);
           return;
         }
-        timer = setInterval(() => void setStatus(STATUS_TEXT), this.statusRenewMs);
+        timer = setInterval(() => void setStatus(texts.status), this.statusRenewMs);
         timer.unref();
       });
     } else {
-      this.postPlaceholder(target);
+      this.postPlaceholder(target, texts.placeholder);
     }
 
     return {
@@ -107,14 +118,14 @@ export class ProgressIndicators {
     await Promise.all(pending.map(([, p]) => this.remove(p)));
   }
 
-  private postPlaceholder(target: ReplyTarget): void {
+  private postPlaceholder(target: ReplyTarget, text: string): void {
     const key = keyOf(target);
     if (this.placeholders.has(key)) return;
     const { channelId, threadId } = target.conversation;
     const ts = this.slack
       .call(target, "chat.postMessage", {
         channel: channelId,
-        text: PLACEHOLDER_TEXT,
+        text: neutraliseMentions(text),
         ...(threadId && { thread_ts: threadId }),
       })
       .then((reply) => (typeof reply.ts === "string" ? reply.ts : undefined))

@@ -28,7 +28,7 @@ import { asHelpRequest, classifyIntake } from "./intake-checks.js";
 import { heldReplyLog } from "./log-fields.js";
 import { MessageQueue, type PendingMessage, type ReplyProgress } from "./message-queue.js";
 import { type AccessPolicy, isAllowed } from "./policy.js";
-import { REPLIES, type Replies } from "./replies.js";
+import { REPLIES, type Replies, type Texts } from "./replies.js";
 import { SessionStore } from "./sessions.js";
 import { splitMessage } from "./split.js";
 import { UserQuota } from "./user-quota.js";
@@ -159,6 +159,11 @@ export class Relay implements InboundSink {
 
   private replies(conversation: ConversationRef): Replies {
     return this.options.repliesFor?.(conversation) ?? REPLIES;
+  }
+
+  /** The texts of a conversation's route, for adapters that show texts of their own (TextsSource). */
+  texts(conversation: ConversationRef): Texts {
+    return this.replies(conversation).texts;
   }
 
   /**

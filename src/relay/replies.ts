@@ -1,8 +1,9 @@
-// Every text the bridge itself says to chat users, in one place: help, greeting, notices and
-// apologies, in English by default. Operators replace any of them in the config file, globally or per
+// Every text the bridge itself says to chat users, in one place: help, greeting, notices, apologies
+// and the Slack adapter's own (placeholder, status, slash-command fallbacks), in English by default. Operators replace any of them in the config file, globally or per
 // route (`texts:`), e.g. to give a German workspace German texts. Placeholders in braces are filled in:
 // {max} (characters), {position} (place in line), {wait} ("about 2 minutes"), {messages} and
 // {minutes} (the per-user quota).
+import type { ConversationRef } from "../adapter.js";
 import type { AssistantErrorCode } from "../errors.js";
 
 export const DEFAULT_TEXTS = {
@@ -29,11 +30,23 @@ export const DEFAULT_TEXTS = {
   apologyInvalidRequest: "Sorry, I couldn't process that message. Could you rephrase it?",
   apologyTimeout: "Sorry, the assistant took too long to answer. Please try again.",
   apologyUnavailable: "Sorry, the assistant is having trouble right now. Please try again in a moment.",
+  thinking: "_Thinking…_",
+  thinkingStatus: "is thinking…",
+  commandNotReady: "The bridge is starting; try again in a moment.",
+  commandFailed: "Sorry, that did not work. Please try again in a moment.",
 } as const;
 
 export type TextKey = keyof typeof DEFAULT_TEXTS;
 export type Texts = Record<TextKey, string>;
 export const TEXT_KEYS = Object.keys(DEFAULT_TEXTS) as TextKey[];
+
+/**
+ * Answers which texts a conversation's route uses. The relay implements it, so an adapter that shows
+ * texts of its own (Slack's placeholder and slash-command fallbacks) can ask the sink it was given.
+ */
+export interface TextsSource {
+  texts(conversation: ConversationRef): Texts;
+}
 
 /** The texts of one route: the defaults with the operator's replacements over them. */
 export class Replies {
