@@ -6,6 +6,7 @@ import type { ConversationRef, PlatformAdapter } from "./adapter.js";
 import type { AssistantApi } from "./assistant/types.js";
 import type { CallBudget } from "./budget/types.js";
 import type { BridgeConfig, RouteRule } from "./config/load.js";
+import { describeBacklog } from "./contacts/backlog-eta.js";
 import { ContactSync } from "./contacts/contact-sync.js";
 import { DEFAULTS } from "./defaults.js";
 import { BridgeMetrics } from "./http/metrics.js";
@@ -213,7 +214,20 @@ export class Bridge {
       checks[adapter.platform] = ok ? { ok } : { ok, detail: "not connected" };
     }
     checks.relay = this.started ? { ok: true } : { ok: false, detail: "starting or stopping" };
-    return { ready: Object.values(checks).every((c) => c.ok), checks };
+    const backlog = this.contacts.backlogStatus();
+    return {
+      ready: Object.values(checks).every((c) => c.ok),
+      checks,
+      ...(backlog.overThreshold && {
+        warnings: {
+          contactBacklog: {
+            detail: describeBacklog(backlog),
+            waiting: backlog.waiting,
+            etaMinutes: Math.ceil(backlog.etaMs / 60_000),
+          },
+        },
+      }),
+    };
   }
 }
 

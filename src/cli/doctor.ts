@@ -6,6 +6,8 @@ import type { DoctorCheck } from "../adapter.js";
 import { createAssistantWiring } from "../assistant-wiring.js";
 import type { BridgeConfig } from "../config/load.js";
 import { WHERE_TO_GET } from "../config/load.js";
+import { backlogEtaMs, describeBacklog } from "../contacts/backlog-eta.js";
+import { storedBacklog } from "../contacts/contact-sync.js";
 import { DEFAULTS } from "../defaults.js";
 import { AssistantError } from "../errors.js";
 import { listen } from "../http/server.js";
@@ -22,15 +24,18 @@ export async function runDoctor(): Promise<number> {
   }
   const checks = await doctorChecks(config);
   for (const check of checks) {
-    process.stdout.write(
-      `${check.ok ? "✓" : "✗"} ${check.name}: ${check.detail}${check.ok || !check.fix ? "" : `\n    fix: ${check.fix}`}\n`,
-    );
+    const mark = check.ok ? (check.warning ? "!" : "✓") : "✗";
+    const fix = check.fix && (!check.ok || check.warning) ? `\n    fix: ${check.fix}` : "";
+    process.stdout.write(`${mark} ${check.name}: ${check.detail}${fix}\n`);
   }
   return checks.every((c) => c.ok) ? 0 : 1;
 }
 
-export async function doctorChecks(config: BridgeConfig): Promise<DoctorCheck[]> {
-  const checks: DoctorCheck[] = [
+/** A check, or (ok with `warning`) something to know that does not fail doctor. */
+export type DoctorLine = DoctorCheck & { warning?: boolean };
+
+export async function doctorChecks(config: BridgeConfig): Promise<DoctorLine[]> {
+  const checks: DoctorLine[] = [
     {
       name: "config",
       ok: true,
@@ -61,6 +66,11 @@ export async function doctorChecks(config: BridgeConfig): Promise<DoctorCheck[]>
       detail: `cannot open STORE_URL: ${(error as Error).message}`,
       fix: "check STORE_URL (memory://, sqlite://PATH with a writable folder, or a reachable redis://HOST:PORT)",
     });
+  }
+
+  if (store && checks.at(-1)?.name === "store" && checks.at(-1)?.ok) {
+    const backlog = await contactBacklogCheck(config, store);
+    if (backlog) checks.push(backlog);
   }
 
   const memory = await openStore("memory://");
@@ -106,6 +116,32 @@ export async function doctorChecks(config: BridgeConfig): Promise<DoctorCheck[]>
   }
   await store?.close();
   return checks;
+}
+
+/** A warning line when the stored contact backlog needs longer than contacts.backlogWarnMinutes. */
+async function contactBacklogCheck(
+  config: BridgeConfig,
+  store: Awaited<ReturnType<typeof openStore>>,
+): Promise<DoctorLine | undefined> {
+  if (!config.contacts.enabled) return undefined;
+  const lanes = await storedBacklog(store);
+  const waiting = lanes.new + lanes.refresh;
+  if (waiting === 0) return undefined;
+  const wiring = await createAssistantWiring(config, silentLogger(), store);
+  try {
+    const apiKey = config.assistant.apiKey ?? config.routes[0]?.apiKey ?? "";
+    const etaMs = backlogEtaMs(waiting, wiring.budgetFor(apiKey, "data"));
+    if (etaMs <= config.contacts.backlogWarnMinutes * 60_000) return undefined;
+    return {
+      name: "contact backlog",
+      ok: true,
+      warning: true,
+      detail: describeBacklog({ waiting, etaMs }),
+      fix: "raise MYGPT_DATA_RATE if your plan allows, or set contacts.syncFirst / contacts.platforms to choose what syncs first",
+    };
+  } finally {
+    await wiring.close();
+  }
 }
 
 async function checkAssistant(

@@ -15,7 +15,7 @@ import { StoreHealth } from "../store/health.js";
 import { IdleWait } from "../store/idle-wait.js";
 import { ProcessLease } from "../store/process-lease.js";
 import type { QueueItem, Store } from "../store/types.js";
-import { BacklogEta } from "./backlog-eta.js";
+import { BacklogEta, type BacklogStatus } from "./backlog-eta.js";
 
 export interface ContactSyncOptions {
   store: Store;
@@ -68,6 +68,14 @@ const queueOf = (lane: Lane) => `contacts-${lane}`;
 const recordKey = (externalId: string) => `contact:${externalId}`;
 const queuedKey = (externalId: string) => `contact-queued:${externalId}`;
 const latestKey = (externalId: string) => `contact-latest:${externalId}`;
+
+/** Users waiting to be synced in a store, per lane (also read by `doctor`, from outside a bridge). */
+export async function storedBacklog(store: Store): Promise<Record<Lane, number>> {
+  return {
+    new: await store.queueSize(queueOf("new")),
+    refresh: await store.queueSize(queueOf("refresh")),
+  };
+}
 
 export function externalIdFor(message: InboundMessage): string {
   const { platform, workspaceId } = message.conversation;
@@ -167,10 +175,12 @@ export class ContactSync {
 
   /** Users waiting to be synced, per lane. */
   async backlog(): Promise<Record<Lane, number>> {
-    return {
-      new: await this.store.queueSize(queueOf("new")),
-      refresh: await this.store.queueSize(queueOf("refresh")),
-    };
+    return storedBacklog(this.store);
+  }
+
+  /** The backlog and its ETA as last measured (for /readyz). */
+  backlogStatus(): BacklogStatus {
+    return this.eta.status();
   }
 
   private async enqueue(externalId: string, message: InboundMessage): Promise<void> {

@@ -12,6 +12,11 @@ import type { BridgeMetrics } from "./metrics.js";
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, { ok: boolean; detail?: string }>;
+  /**
+   * What operators should know but that must not take the bridge out of a load balancer (replies
+   * still flow), e.g. a contact backlog that will take hours to drain.
+   */
+  warnings?: Record<string, { detail: string } & Record<string, string | number>>;
 }
 
 export function createHttpApp(options: {
