@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { ReadinessReport } from "../../src/http/server.js";
 import { TelegramEmulator } from "../emulators/telegram/emulator.js";
 import { bridgesClosedAfterEach } from "../support/bridge-harness.js";
 import { finished } from "../support/process-output.js";
@@ -24,18 +25,18 @@ describe("contact backlog reporting", () => {
   it("/readyz stays ready and warns with the backlog size and ETA once it passes the threshold", async () => {
     const adapter = new TestAdapter();
     const t = await start({ adapters: [adapter], http: true, env: { MYGPT_DATA_RATE: "1/3600s" } });
-    const before = await (await fetch(`${t.bridge.url}/readyz`)).json();
+    const before = (await (await fetch(`${t.bridge.url}/readyz`)).json()) as ReadinessReport;
     expect(before.warnings).toBeUndefined();
     for (let i = 0; i < 8; i++) await adapter.say({ channel: `D${i}`, user: `U${i}`, text: `hello ${i}` });
     await t.bridge.contacts.settled();
     const response = await fetch(`${t.bridge.url}/readyz`);
     expect(response.status).toBe(200);
-    const report = await response.json();
+    const report = (await response.json()) as ReadinessReport;
     expect(report.ready).toBe(true);
     const warning = report.warnings?.contactBacklog;
-    expect(warning.waiting).toBeGreaterThanOrEqual(7);
-    expect(warning.etaMinutes).toBeGreaterThan(60);
-    expect(warning.detail).toMatch(/users waiting, about \d+ hours to sync under MYGPT_DATA_RATE/);
+    expect(warning?.waiting).toBeGreaterThanOrEqual(7);
+    expect(warning?.etaMinutes).toBeGreaterThan(60);
+    expect(warning?.detail).toMatch(/users waiting, about \d+ hours to sync under MYGPT_DATA_RATE/);
   });
 
   it("doctor prints the stored backlog with its ETA as a warning, and still passes", async () => {
