@@ -5,6 +5,7 @@ import { DiscordAPIError, HTTPError, RateLimitError, type REST, Routes } from "d
 import type { ReplyTarget, SentMessage } from "../../src/adapter.js";
 import { BoundedSet } from "../../src/bounded-set.js";
 import { DeliveryError } from "../../src/errors.js";
+import { Redactor } from "../../src/kit/redact.js";
 import { TargetKind } from "./inbound.js";
 
 /** The assistant's text must never ping anyone: no @everyone/@here, roles, users or the replied user. */
@@ -139,7 +140,7 @@ export class Delivery {
 }
 
 function scrub(text: string, secrets: string[]): string {
-  return secrets.reduce((out, secret) => (secret ? out.split(secret).join("[REDACTED]") : out), text);
+  return new Redactor(secrets).text(text);
 }
 
 /** Maps a discord.js failure to DeliveryError; the message never carries a token or webhook URL. */
@@ -174,9 +175,5 @@ export function toDeliveryError(error: unknown, secrets: string[] = []): Deliver
 
 /** A copy of the error without the request URL (interaction routes carry a token in it). */
 function safeCause(error: unknown, code: unknown, secrets: string[]): Error {
-  const message = error instanceof Error ? error.message : String(error);
-  const copy = new Error(scrub(message, secrets));
-  copy.name = error instanceof Error ? error.name : "Error";
-  Object.assign(copy, { code });
-  return copy;
+  return new Redactor(secrets).error(error, code);
 }

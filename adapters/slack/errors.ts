@@ -3,6 +3,7 @@
 // channel_not_found, msg_too_long, invalid_auth, ...) are not. Messages never carry a token.
 import { webApi } from "@slack/bolt";
 import { DeliveryError } from "../../src/errors.js";
+import { tokenRedactor } from "../../src/kit/redact.js";
 
 const RATE_LIMIT_MESSAGE = /rate limit was exceeded.*retry-after: (\d+)/i;
 const RETRYABLE_PLATFORM_ERRORS = new Set([
@@ -64,5 +65,5 @@ function isCoded(error: unknown): error is { code: string } {
 }
 
 function oneLine(text: string): string {
-  return text.replace(/xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+/g, "[REDACTED]").split("\n")[0] ?? "";
+  return tokenRedactor.text(text).split("\n")[0] ?? "";
 }

@@ -2,12 +2,12 @@
 // with every known secret scrubbed from the text. The SDKs' "info" chatter is logged at debug.
 import { LogLevel, type Logger as SlackLogger } from "@slack/bolt";
 import type { Logger } from "pino";
+import { Redactor } from "../../src/kit/redact.js";
 
 export function slackSdkLogger(logger: Logger, secrets: Array<string | undefined>): SlackLogger {
-  const known = secrets.filter((s): s is string => typeof s === "string" && s.length >= 6);
+  const redactor = new Redactor(secrets, { minLength: 6 });
   const text = (parts: unknown[]): string =>
-    known.reduce(
-      (out, secret) => out.split(secret).join("[REDACTED]"),
+    redactor.text(
       parts.map((p) => (p instanceof Error ? p.message : typeof p === "string" ? p : safeJson(p))).join(" "),
     );
   let level = LogLevel.DEBUG;

@@ -3,6 +3,7 @@
 // token never appears in the result, even when the network error's message carries the URL.
 import { GrammyError, HttpError } from "grammy";
 import { DeliveryError } from "../../src/errors.js";
+import { Redactor } from "../../src/kit/redact.js";
 
 export function toDeliveryError(error: unknown, token: string): DeliveryError {
   if (error instanceof DeliveryError) return error;
@@ -34,14 +35,9 @@ export function isRenderingRejection(error: unknown): boolean {
 }
 
 export function scrub(text: string, token: string): string {
-  return token ? text.split(token).join("[REDACTED]") : text;
+  return new Redactor([token]).text(text);
 }
 
 function scrubbed(error: unknown, token: string): Error {
-  if (!(error instanceof Error)) return new Error(scrub(String(error), token));
-  const copy = new Error(scrub(error.message, token));
-  copy.name = error.name;
-  const code = (error as { code?: unknown }).code;
-  if (code !== undefined) Object.assign(copy, { code });
-  return copy;
+  return new Redactor([token]).error(error, (error as { code?: unknown } | null)?.code);
 }
