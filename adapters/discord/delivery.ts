@@ -6,6 +6,7 @@ import type { ReplyTarget, SentMessage } from "../../src/adapter.js";
 import { BoundedSet } from "../../src/bounded-set.js";
 import { DeliveryError } from "../../src/errors.js";
 import { Redactor } from "../../src/kit/redact.js";
+import { isRetryableStatus, transportCode, transportReason } from "../../src/kit/transport.js";
 import { TargetKind } from "./inbound.js";
 
 /** The assistant's text must never ping anyone: no @everyone/@here, roles, users or the replied user. */
@@ -153,7 +154,7 @@ export function toDeliveryError(error: unknown, secrets: string[] = []): Deliver
     });
   }
   if (error instanceof DiscordAPIError) {
-    const retryable = error.status >= 500 || error.status === 429;
+    const retryable = isRetryableStatus(error.status);
     const text = `Discord rejected the message: ${error.message.split("\n")[0]} (code ${error.code}, HTTP ${error.status})`;
     return new DeliveryError(scrub(text, secrets), retryable, {
       cause: safeCause(error, error.code, secrets),
@@ -164,12 +165,8 @@ export function toDeliveryError(error: unknown, secrets: string[] = []): Deliver
       cause: safeCause(error, error.status, secrets),
     });
   }
-  const code =
-    (error as { code?: string; cause?: { code?: string } })?.cause?.code ??
-    (error as { code?: string })?.code;
-  const reason = code ?? (error instanceof Error ? error.message : String(error));
-  return new DeliveryError(scrub(`Could not reach Discord: ${reason}`, secrets), true, {
-    cause: safeCause(error, code, secrets),
+  return new DeliveryError(scrub(`Could not reach Discord: ${transportReason(error)}`, secrets), true, {
+    cause: safeCause(error, transportCode(error), secrets),
   });
 }
 

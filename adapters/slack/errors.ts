@@ -4,6 +4,7 @@
 import { webApi } from "@slack/bolt";
 import { DeliveryError } from "../../src/errors.js";
 import { tokenRedactor } from "../../src/kit/redact.js";
+import { isRetryableStatus } from "../../src/kit/transport.js";
 
 const RATE_LIMIT_MESSAGE = /rate limit was exceeded.*retry-after: (\d+)/i;
 const RETRYABLE_PLATFORM_ERRORS = new Set([
@@ -49,7 +50,7 @@ export function toDeliveryError(error: unknown, action = "post to Slack"): Deliv
     const status = (error as { statusCode?: number }).statusCode ?? 0;
     return new DeliveryError(
       `Slack answered HTTP ${status} when asked to ${action}`,
-      status >= 500 || status === 408,
+      isRetryableStatus(status),
       {
         cause: error,
       },

@@ -6,6 +6,7 @@
 // route (`thinking`, `thinkingStatus` in src/relay/replies.ts).
 import type { Logger } from "pino";
 import type { ReplyTarget, TypingHandle } from "../../src/adapter.js";
+import { renewingIndicator } from "../../src/kit/typing.js";
 import { DEFAULT_TEXTS } from "../../src/relay/replies.js";
 import { neutraliseMentions } from "./render.js";
 
@@ -56,7 +57,7 @@ export class ProgressIndicators {
   start(target: ReplyTarget, texts: ProgressTexts = DEFAULT_PROGRESS_TEXTS): TypingHandle {
     const { channelId, threadId } = target.conversation;
     let stopped = false;
-    let timer: NodeJS.Timeout | undefined;
+    let renewal: TypingHandle | undefined;
     let mode: "status" | "placeholder" =
       target.extra?.channelType === "im" && threadId ? "status" : "placeholder";
 
@@ -82,8 +83,10 @@ export class ProgressIndicators {
           this.postPlaceholder(target, texts.placeholder);
           return;
         }
-        timer = setInterval(() => void setStatus(texts.status), this.statusRenewMs);
-        timer.unref();
+        renewal = renewingIndicator(() => setStatus(texts.status), {
+          everyMs: this.statusRenewMs,
+          immediate: false,
+        });
       });
     } else {
       this.postPlaceholder(target, texts.placeholder);
@@ -93,7 +96,7 @@ export class ProgressIndicators {
       stop: () => {
         if (stopped) return;
         stopped = true;
-        if (timer) clearInterval(timer);
+        renewal?.stop();
         if (mode === "status") void setStatus("");
         else this.scheduleCleanup(target);
       },
