@@ -56,8 +56,10 @@ function commandsFail(adapter: PlatformAdapter): PlatformAdapter {
   });
 }
 
-async function germanBridge(options: { failCommands?: boolean } = {}): Promise<SlackBridge> {
-  const b = await startSlackBridge("socket", {
+async function germanBridge(
+  options: { failCommands?: boolean; mode?: "socket" | "http" } = {},
+): Promise<SlackBridge> {
+  const b = await startSlackBridge(options.mode ?? "socket", {
     env: { CONFIG_FILE: configFile(GERMAN_WORKSPACE_YAML) },
     ...(options.failCommands && { wrapAdapter: commandsFail }),
   });
@@ -77,15 +79,18 @@ describe("Slack texts per route", () => {
     expect(b.slack.sent.some((m) => m.text.includes("Thinking"))).toBe(false);
   });
 
-  it("a German workspace gets its own texts from slash commands, and the German fallback when one fails", async () => {
-    const ok = await germanBridge();
-    const reset = await ok.slack.slashCommand(ok.user, ok.dm, "/reset");
-    expect(reset.response.text).toBe("Neues Gespräch begonnen.");
+  it.each(["socket", "http"] as const)(
+    "a German workspace gets its own texts from slash commands, and the German fallback when one fails (%s)",
+    async (mode) => {
+      const ok = await germanBridge({ mode });
+      const reset = await ok.slack.slashCommand(ok.user, ok.dm, "/reset");
+      expect(reset.response.text).toBe("Neues Gespräch begonnen.");
 
-    const failing = await germanBridge({ failCommands: true });
-    const failed = await failing.slack.slashCommand(failing.user, failing.dm, "/reset");
-    expect(failed.response.text).toBe("Das hat nicht geklappt. Bitte gleich noch einmal versuchen.");
-  });
+      const failing = await germanBridge({ mode, failCommands: true });
+      const failed = await failing.slack.slashCommand(failing.user, failing.dm, "/reset");
+      expect(failed.response.text).toBe("Das hat nicht geklappt. Bitte gleich noch einmal versuchen.");
+    },
+  );
 
   it("without route texts the placeholder and the fallback stay English", async () => {
     const b = await startSlackBridge("socket", { wrapAdapter: commandsFail });
