@@ -59,6 +59,24 @@ describe("the logger's secret scrubbing", () => {
     expect(lines[0]).toContain("leaf");
   });
 
+  it("censors fields named like secrets at any depth, even when their values were never handed in", () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      pretty: false,
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    let deep: Record<string, unknown> = {
+      request: {
+        headers: { "x-telegram-bot-api-secret-token": "header-secret-1", authorization: "Basic eA==" },
+      },
+      options: { botToken: "bot-token-value-2", clientSecret: "client-secret-3" },
+    };
+    for (let i = 0; i < 8; i++) deep = { [`level${i}`]: deep };
+    logger.warn({ deep }, "deep fields");
+    expect(lines[0]).not.toMatch(/header-secret-1|Basic eA==|bot-token-value-2|client-secret-3/);
+    expect(lines[0]).toContain("x-telegram-bot-api-secret-token");
+  });
+
   it("survives a cycle", () => {
     const lines: string[] = [];
     const logger = createLogger({
