@@ -4,6 +4,7 @@
 import { GrammyError, HttpError } from "grammy";
 import { DeliveryError } from "../../src/errors.js";
 import { Redactor } from "../../src/kit/redact.js";
+import { isRetryableStatus } from "../../src/kit/transport.js";
 
 export function toDeliveryError(error: unknown, token: string): DeliveryError {
   if (error instanceof DeliveryError) return error;
@@ -13,7 +14,7 @@ export function toDeliveryError(error: unknown, token: string): DeliveryError {
       const seconds = error.parameters.retry_after ?? 1;
       return new DeliveryError(what, true, { retryAfterMs: seconds * 1000, cause: scrubbed(error, token) });
     }
-    return new DeliveryError(what, error.error_code >= 500, { cause: scrubbed(error, token) });
+    return new DeliveryError(what, isRetryableStatus(error.error_code), { cause: scrubbed(error, token) });
   }
   if (error instanceof HttpError) {
     return new DeliveryError(`Could not reach Telegram: ${scrub(error.message, token)}`, true, {
