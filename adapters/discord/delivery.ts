@@ -5,8 +5,7 @@ import { DiscordAPIError, HTTPError, RateLimitError, type REST, Routes } from "d
 import type { ReplyTarget, SentMessage } from "../../src/adapter.js";
 import { BoundedSet } from "../../src/bounded-set.js";
 import { DeliveryError } from "../../src/errors.js";
-import { Redactor } from "../../src/kit/redact.js";
-import { isRetryableStatus, transportCode, transportReason } from "../../src/kit/transport.js";
+import { isRetryableStatus, Redactor, transportCode, transportReason } from "../../src/kit/index.js";
 import { TargetKind } from "./inbound.js";
 
 /** The assistant's text must never ping anyone: no @everyone/@here, roles, users or the replied user. */

@@ -23,7 +23,8 @@ import type {
   UserProfile,
 } from "../../src/adapter.js";
 import { DEFAULTS } from "../../src/defaults.js";
-import { DEFAULT_TEXTS, type Texts, type TextsSource } from "../../src/relay/replies.js";
+import { routeTexts } from "../../src/kit/index.js";
+import type { Texts } from "../../src/relay/replies.js";
 import { SlackAuthorizer } from "./authorize.js";
 import { appTokenError, checkBotToken, checkOptions, doctorChecks } from "./checks.js";
 import { listenForSlashCommands } from "./commands.js";
@@ -230,10 +231,8 @@ export class SlackAdapter implements PlatformAdapter {
     return this.installations;
   }
 
-  /** The texts of the conversation's route, from the sink when it knows them (the relay does). */
   private textsOf(conversation: ConversationRef): Texts {
-    const source = this.sink as Partial<TextsSource> | undefined;
-    return source?.texts?.(conversation) ?? DEFAULT_TEXTS;
+    return routeTexts(this.sink, conversation);
   }
 
   /** Calls the Web API as the bot of the target's workspace. */

@@ -3,8 +3,7 @@
 // channel_not_found, msg_too_long, invalid_auth, ...) are not. Messages never carry a token.
 import { webApi } from "@slack/bolt";
 import { DeliveryError } from "../../src/errors.js";
-import { tokenRedactor } from "../../src/kit/redact.js";
-import { isRetryableStatus } from "../../src/kit/transport.js";
+import { isRetryableStatus, tokenRedactor } from "../../src/kit/index.js";
 
 const RATE_LIMIT_MESSAGE = /rate limit was exceeded.*retry-after: (\d+)/i;
 const RETRYABLE_PLATFORM_ERRORS = new Set([

@@ -6,7 +6,7 @@
 // route (`thinking`, `thinkingStatus` in src/relay/replies.ts).
 import type { Logger } from "pino";
 import type { ReplyTarget, TypingHandle } from "../../src/adapter.js";
-import { renewingIndicator } from "../../src/kit/typing.js";
+import { renewingIndicator } from "../../src/kit/index.js";
 import { DEFAULT_TEXTS } from "../../src/relay/replies.js";
 import { neutraliseMentions } from "./render.js";
 

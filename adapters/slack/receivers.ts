@@ -15,7 +15,7 @@ import {
 } from "@slack/bolt";
 import express, { type Router } from "express";
 import type { Logger } from "pino";
-import { notReadyGuard } from "../../src/kit/not-ready.js";
+import { notReadyGuard } from "../../src/kit/index.js";
 import { EVENTS_PATH } from "./options.js";
 import { verifySlackRequest } from "./signature.js";
 import { AckAfterAcceptReceiver } from "./socket-receiver.js";

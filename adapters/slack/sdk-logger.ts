@@ -2,7 +2,7 @@
 // with every known secret scrubbed from the text. The SDKs' "info" chatter is logged at debug.
 import { LogLevel, type Logger as SlackLogger } from "@slack/bolt";
 import type { Logger } from "pino";
-import { Redactor } from "../../src/kit/redact.js";
+import { Redactor } from "../../src/kit/index.js";
 
 export function slackSdkLogger(logger: Logger, secrets: Array<string | undefined>): SlackLogger {
   const redactor = new Redactor(secrets, { minLength: 6 });

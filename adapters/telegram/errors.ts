@@ -3,8 +3,7 @@
 // token never appears in the result, even when the network error's message carries the URL.
 import { GrammyError, HttpError } from "grammy";
 import { DeliveryError } from "../../src/errors.js";
-import { Redactor } from "../../src/kit/redact.js";
-import { isRetryableStatus } from "../../src/kit/transport.js";
+import { isRetryableStatus, Redactor } from "../../src/kit/index.js";
 
 export function toDeliveryError(error: unknown, token: string): DeliveryError {
   if (error instanceof DeliveryError) return error;
