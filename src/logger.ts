@@ -23,13 +23,14 @@ const REDACT_PATHS = [
   "*.authorization",
   "headers.authorization",
   "*.headers.authorization",
-  'headers["x-telegram-bot-api-secret-token"]',
 ];
 
 export interface LoggerOptions {
   level?: string;
   /** Secret values to scrub wherever they appear in a message (e.g. a token inside a URL). */
   secrets?: string[];
+  /** More fields to redact, e.g. a platform's secret header (its module's logRedactPaths). */
+  redactPaths?: readonly string[];
   pretty?: boolean;
   destination?: pino.DestinationStream;
 }
@@ -41,7 +42,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const pretty = options.pretty ?? (process.stdout.isTTY === true && !options.destination);
   const base: pino.LoggerOptions = {
     level: options.level ?? "info",
-    redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
+    redact: { paths: [...REDACT_PATHS, ...(options.redactPaths ?? [])], censor: "[REDACTED]" },
     hooks: {
       logMethod(args, method) {
         const cleaned = args.map((arg) => (typeof arg === "string" ? scrub(arg) : scrubDeep(arg, scrub)));

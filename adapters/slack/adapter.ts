@@ -38,10 +38,10 @@ import type {
   UserProfile,
 } from "../../src/adapter.js";
 import { BoundedSet } from "../../src/bounded-set.js";
-import { DEFAULTS } from "../../src/defaults.js";
 import { ConfigError, StoreError } from "../../src/errors.js";
 import { storeKeyv } from "../../src/store/keyv-adapter.js";
 import type { Store } from "../../src/store/types.js";
+import { SLACK_API_URL, signingSecretProblem } from "./config.js";
 import { slackErrorCode, toDeliveryError } from "./errors.js";
 import { classifySlackEvent, type SlackMessageEvent } from "./inbound.js";
 import { KeyvInstallationStore } from "./installations.js";
@@ -134,7 +134,7 @@ export class SlackAdapter implements PlatformAdapter {
     checkOptions(options);
     this.logger = options.logger.child({ platform: "slack" });
     this.mode = options.appToken ? "socket" : "http";
-    this.apiUrl = withSlash(options.apiUrl ?? DEFAULTS.slackApiUrl);
+    this.apiUrl = withSlash(options.apiUrl ?? SLACK_API_URL);
     const sdkLogger = slackSdkLogger(this.logger, [
       options.botToken,
       options.appToken,
@@ -587,15 +587,8 @@ function checkOptions(options: SlackAdapterOptions): void {
       { variable: "SLACK_BOT_TOKEN", problem: "empty", fix: BOT_TOKEN_FIX },
     ]);
   }
-  if (!options.appToken && !options.signingSecret) {
-    throw new ConfigError("Slack HTTP mode needs SLACK_SIGNING_SECRET", [
-      {
-        variable: "SLACK_SIGNING_SECRET",
-        problem: "HTTP mode (no SLACK_APP_TOKEN) must verify Slack's signatures",
-        fix: "Copy the Signing Secret from your Slack app's Basic Information page, or set SLACK_APP_TOKEN (xapp-…) for Socket Mode.",
-      },
-    ]);
-  }
+  const httpProblem = signingSecretProblem(options);
+  if (httpProblem) throw new ConfigError("Slack HTTP mode needs SLACK_SIGNING_SECRET", [httpProblem]);
 }
 
 function appTokenError(error: unknown): Error {

@@ -1,9 +1,9 @@
-// The Telegram adapter's implementation (index.ts is the platform's front door): a grammY bot that
-// hands private messages and addressed group messages to the relay and posts the replies back as Telegram HTML. Long polling by default (polling.ts: sequential
-// per chat/topic, concurrent across chats, an update confirmed to Telegram only once the relay has
-// durably taken it); webhook mode on the bridge's HTTP server when a webhook URL is configured (a
-// message the relay could not take answers 500, so Telegram sends it again). Flood limits are
-// waited out within caps (auto-retry).
+// The Telegram adapter's implementation (index.ts is the platform's module): a grammY bot that hands
+// private messages and addressed group messages to the relay and posts the replies back as Telegram
+// HTML. Long polling by default (polling.ts: sequential per chat/topic, concurrent across chats, an
+// update confirmed to Telegram only once the relay has durably taken it); webhook mode on the
+// bridge's HTTP server when a webhook URL is configured (a message the relay could not take answers
+// 500, so Telegram sends it again). Flood limits are waited out within caps (auto-retry).
 import { autoRetry } from "@grammyjs/auto-retry";
 import { sequentialize } from "@grammyjs/runner";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
@@ -20,10 +20,10 @@ import type {
   TypingHandle,
   UserProfile,
 } from "../../src/adapter.js";
-import { DEFAULTS } from "../../src/defaults.js";
 import { ConfigError, DeliveryError, StoreError } from "../../src/errors.js";
 import { requireSecretHeader } from "../../src/http/guards.js";
 import { BOT_COMMANDS } from "./commands.js";
+import { TELEGRAM_API_ROOT, webhookSecretProblem } from "./config.js";
 import { isRenderingRejection, scrub, toDeliveryError } from "./errors.js";
 import { classifyMessage, displayName } from "./inbound.js";
 import { UpdatePoller } from "./polling.js";
@@ -65,7 +65,6 @@ const ACCEPT_MAX_DELAY_MS = 30_000;
 const MAX_MARKDOWN_CHUNK = 3800;
 const TELEGRAM_TEXT_LIMIT = 4096;
 const WEBHOOK_PATH = "/telegram/webhook";
-const WEBHOOK_SECRET_PATTERN = /^[A-Za-z0-9_-]{1,256}$/;
 const ALLOWED_UPDATES = ["message"] as const;
 export const TEXT_ONLY_NOTICE = "I can only read text for now.";
 
@@ -99,7 +98,7 @@ export class TelegramAdapter implements PlatformAdapter {
     this.logger = options.logger.child({ platform: "telegram" });
     if (options.webhook) this.webhook = checkWebhook(options.webhook);
     const botConfig: ConstructorParameters<typeof Bot>[1] = {
-      client: { apiRoot: (options.apiRoot ?? DEFAULTS.telegramApiRoot).replace(/\/+$/, "") },
+      client: { apiRoot: (options.apiRoot ?? TELEGRAM_API_ROOT).replace(/\/+$/, "") },
     };
     if (options.botInfo) botConfig.botInfo = options.botInfo;
     this.bot = new Bot(options.token, botConfig);
@@ -373,25 +372,9 @@ export class TelegramAdapter implements PlatformAdapter {
 }
 
 function checkWebhook(webhook: { url: string; secret?: string }): { url: string; secret: string } {
-  if (!webhook.secret) {
-    throw new ConfigError("Telegram webhook mode needs TELEGRAM_WEBHOOK_SECRET", [
-      {
-        variable: "TELEGRAM_WEBHOOK_SECRET",
-        problem: "missing while TELEGRAM_WEBHOOK_URL is set",
-        fix: "Set TELEGRAM_WEBHOOK_SECRET to a random string of 1-256 letters, digits, _ or -.",
-      },
-    ]);
-  }
-  if (!WEBHOOK_SECRET_PATTERN.test(webhook.secret)) {
-    throw new ConfigError("TELEGRAM_WEBHOOK_SECRET has characters Telegram does not allow", [
-      {
-        variable: "TELEGRAM_WEBHOOK_SECRET",
-        problem: "only A-Z, a-z, 0-9, _ and - are allowed (1-256 characters)",
-        fix: "Generate one with: openssl rand -hex 32",
-      },
-    ]);
-  }
-  return { url: webhook.url, secret: webhook.secret };
+  const problem = webhookSecretProblem(webhook.secret);
+  if (problem) throw new ConfigError(`TELEGRAM_WEBHOOK_SECRET: ${problem.problem}`, [problem]);
+  return { url: webhook.url, secret: webhook.secret as string };
 }
 
 function privacyNote(me: UserFromGetMe): string {

@@ -1,5 +1,5 @@
 // `mygpt-bridge chat`: a terminal conversation with the configured assistant through the relay.
-import { ConsoleAdapter } from "../../adapters/console/index.js";
+import { ConsoleAdapter } from "../app/index.js";
 import { Bridge } from "../bridge.js";
 import { createLogger } from "../logger.js";
 import { loadConfigOrExplain } from "./load-config.js";

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { afterEach } from "vitest";
 import type { PlatformAdapter } from "../../src/adapter.js";
+import { loadConfig } from "../../src/app/index.js";
 import { Bridge } from "../../src/bridge.js";
-import { type BridgeConfig, loadConfig } from "../../src/config/load.js";
+import type { BridgeConfig } from "../../src/config/load.js";
 import { silentLogger } from "../../src/logger.js";
 import {
   type AssistantEmulator,
