@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { afterEach } from "vitest";
 import type { PlatformAdapter } from "../../src/adapter.js";
-import { loadConfig } from "../../src/app/index.js";
+import { loadConfig, PLATFORM_MODULES } from "../../src/app/index.js";
 import { Bridge } from "../../src/bridge.js";
 import type { BridgeConfig } from "../../src/config/load.js";
 import { silentLogger } from "../../src/logger.js";
@@ -16,7 +16,7 @@ import {
   type AssistantEmulatorOptions,
   startAssistantEmulator,
 } from "../emulators/assistant/index.js";
-import { TestAdapter } from "./test-adapter.js";
+import { TestAdapter, testPlatform } from "./test-adapter.js";
 
 export interface TestBridge {
   bridge: Bridge;
@@ -48,6 +48,7 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
   const config = loadConfig({
     cwd,
     dotenv: false,
+    modules: [...PLATFORM_MODULES, testPlatform],
     env: {
       ...assistantEnv(assistant),
       PORT: "0",
