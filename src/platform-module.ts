@@ -37,6 +37,8 @@ export interface InviteOutput {
 
 export interface PlatformModule<Settings = unknown> {
   readonly id: Platform;
+  /** Its name as users know it ("Slack"), for help texts. */
+  readonly name: string;
   /**
    * The variable that turns the platform on and where an operator gets it (shown when `start` has no
    * platform). Absent for a platform that is not started from the environment (the console).

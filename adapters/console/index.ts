@@ -5,6 +5,7 @@ import { ConsoleAdapter, type ConsoleAdapterOptions } from "./adapter.js";
 
 export const consolePlatform = definePlatform<ConsoleAdapterOptions>({
   id: "console",
+  name: "Console",
   env: {},
   settings: () => undefined,
   createAdapter: async (settings) => new ConsoleAdapter(settings),

@@ -12,6 +12,7 @@ import {
 
 export const discordPlatform = definePlatform<DiscordSettings>({
   id: "discord",
+  name: "Discord",
   enabledBy: {
     variable: "DISCORD_BOT_TOKEN",
     whereToGet:

@@ -6,6 +6,7 @@ import { SLACK_ENV, type SlackSettings, slackSettings } from "./config.js";
 
 export const slackPlatform = definePlatform<SlackSettings>({
   id: "slack",
+  name: "Slack",
   enabledBy: {
     variable: "SLACK_BOT_TOKEN",
     whereToGet:

@@ -5,6 +5,7 @@ import { TELEGRAM_ENV, type TelegramSettings, telegramSettings } from "./config.
 
 export const telegramPlatform = definePlatform<TelegramSettings>({
   id: "telegram",
+  name: "Telegram",
   enabledBy: {
     variable: "TELEGRAM_BOT_TOKEN",
     whereToGet: "talk to @BotFather on Telegram, /newbot, and copy the token it gives",

@@ -41,6 +41,7 @@ export const TEST_PLATFORM = "test";
 /** The test platform's module: on when TEST_PLATFORM_MAX_MESSAGE_LENGTH is set. */
 export const testPlatform = definePlatform<{ maxMessageLength: number }>({
   id: TEST_PLATFORM,
+  name: "the test platform",
   enabledBy: { variable: "TEST_PLATFORM_MAX_MESSAGE_LENGTH", whereToGet: "set it in the test" },
   env: {
     TEST_PLATFORM_MAX_MESSAGE_LENGTH: {
