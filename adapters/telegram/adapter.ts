@@ -7,7 +7,7 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { sequentialize } from "@grammyjs/runner";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { Bot, BotError, type Context, GrammyError, HttpError, webhookCallback } from "grammy";
+import { Bot, BotError, GrammyError, HttpError, webhookCallback } from "grammy";
 import type { Message, Update, User, UserFromGetMe } from "grammy/types";
 import type { Logger } from "pino";
 import type {
@@ -23,11 +23,12 @@ import type {
 import { ConfigError, DeliveryError, StoreError } from "../../src/errors.js";
 import { requireSecretHeader } from "../../src/http/guards.js";
 import { BOT_COMMANDS } from "./commands.js";
-import { TELEGRAM_API_ROOT, webhookSecretProblem } from "./config.js";
+import { checkedWebhook, TELEGRAM_API_ROOT } from "./config.js";
+import { chatIdOf, conversationKey, placement, updateKey } from "./conversation.js";
 import { isRenderingRejection, scrub, toDeliveryError } from "./errors.js";
 import { classifyMessage, displayName } from "./inbound.js";
 import { UpdatePoller } from "./polling.js";
-import { markdownToPlainText, markdownToTelegramHtml } from "./render.js";
+import { markdownToPlainText, markdownToTelegramHtml, splitPlain } from "./render.js";
 
 export { BOT_COMMANDS } from "./commands.js";
 export { markdownToPlainText, markdownToTelegramHtml } from "./render.js";
@@ -96,7 +97,7 @@ export class TelegramAdapter implements PlatformAdapter {
     }
     this.token = options.token;
     this.logger = options.logger.child({ platform: "telegram" });
-    if (options.webhook) this.webhook = checkWebhook(options.webhook);
+    if (options.webhook) this.webhook = checkedWebhook(options.webhook);
     const botConfig: ConstructorParameters<typeof Bot>[1] = {
       client: { apiRoot: (options.apiRoot ?? TELEGRAM_API_ROOT).replace(/\/+$/, "") },
     };
@@ -371,12 +372,6 @@ export class TelegramAdapter implements PlatformAdapter {
   }
 }
 
-function checkWebhook(webhook: { url: string; secret?: string }): { url: string; secret: string } {
-  const problem = webhookSecretProblem(webhook.secret);
-  if (problem) throw new ConfigError(`TELEGRAM_WEBHOOK_SECRET: ${problem.problem}`, [problem]);
-  return { url: webhook.url, secret: webhook.secret as string };
-}
-
 function privacyNote(me: UserFromGetMe): string {
   return me.can_read_all_group_messages
     ? "Telegram privacy mode is off: the bot receives all group messages but answers only mentions, replies to it and its commands"
@@ -386,55 +381,6 @@ function privacyNote(me: UserFromGetMe): string {
 /** A failure that says it may pass (the store's, or another retryable bridge error). */
 function isRetryable(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === true;
-}
-
-/** The conversation of a polled update (chat, or forum topic), as conversationKey says for a context. */
-function updateKey(update: Update): string {
-  const message = update.message ?? update.edited_message;
-  if (!message) return `update:${update.update_id}`;
-  const thread = message.is_topic_message ? message.message_thread_id : undefined;
-  return thread === undefined ? String(message.chat.id) : `${message.chat.id}:${thread}`;
-}
-
-function conversationKey(ctx: Context): string | undefined {
-  const chat = ctx.chat?.id;
-  if (chat === undefined) return undefined;
-  const thread = ctx.msg?.is_topic_message ? ctx.msg.message_thread_id : undefined;
-  return thread === undefined ? String(chat) : `${chat}:${thread}`;
-}
-
-function chatIdOf(target: ReplyTarget): number {
-  return Number(target.conversation.channelId);
-}
-
-/** Topic and quoting: replies go to the user's forum topic and quote the user's message in groups. */
-function placement(target: ReplyTarget): {
-  message_thread_id?: number;
-  reply_parameters?: { message_id: number; allow_sending_without_reply: boolean };
-} {
-  const out: ReturnType<typeof placement> = {};
-  if (target.conversation.threadId) out.message_thread_id = Number(target.conversation.threadId);
-  const chatType = target.extra?.chatType;
-  if (target.replyToMessageId && chatType !== undefined && chatType !== "private") {
-    out.reply_parameters = { message_id: Number(target.replyToMessageId), allow_sending_without_reply: true };
-  }
-  return out;
-}
-
-/** Splits plain text into pieces Telegram accepts, preferring line then word boundaries. */
-export function splitPlain(text: string, limit: number): string[] {
-  const pieces: string[] = [];
-  let rest = text.trim();
-  while (rest.length > limit) {
-    const window = rest.slice(0, limit);
-    let cut = window.lastIndexOf("\n");
-    if (cut < limit / 2) cut = window.lastIndexOf(" ");
-    if (cut < limit / 2) cut = limit;
-    pieces.push(rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut).trimStart();
-  }
-  if (rest.length > 0) pieces.push(rest);
-  return pieces;
 }
 
 /** grammY types its signal parameter with the abort-controller polyfill; Node's own signal works. */

@@ -1,6 +1,7 @@
 // Telegram's settings: its environment variables, their validation (once, here) and the defaults.
 
 import { optionalText, url } from "../../src/config/env.js";
+import { ConfigError } from "../../src/errors.js";
 import type { ConfigProblem, EnvVariable } from "../../src/platform-module.js";
 
 export const TELEGRAM_API_ROOT = "https://api.telegram.org";
@@ -46,6 +47,13 @@ export function webhookSecretProblem(secret: string | undefined): ConfigProblem 
       : "webhook mode (TELEGRAM_WEBHOOK_URL is set) needs a secret, or anyone could post fake updates",
     fix: "set TELEGRAM_WEBHOOK_SECRET to 1-256 characters of A-Z, a-z, 0-9, _ and - (e.g. `openssl rand -hex 32`), or unset TELEGRAM_WEBHOOK_URL for long polling",
   };
+}
+
+/** The adapter's webhook option, checked with the same rule; throws ConfigError naming the variable. */
+export function checkedWebhook(webhook: { url: string; secret?: string }): { url: string; secret: string } {
+  const problem = webhookSecretProblem(webhook.secret);
+  if (problem) throw new ConfigError(`TELEGRAM_WEBHOOK_SECRET: ${problem.problem}`, [problem]);
+  return { url: webhook.url, secret: webhook.secret as string };
 }
 
 export function telegramSettings(
