@@ -1,14 +1,13 @@
 // The composition root: the one place the core meets the platform modules. The CLI, the library
 // entry (src/index.ts) and the docs generator go through it; nothing else under src/ imports adapters/.
 import type { Logger } from "pino";
+import { ConsoleAdapter, type ConsoleAdapterOptions } from "../../adapters/console/index.js";
 import type { PlatformAdapter } from "../adapter.js";
 import { type BridgeConfig, type LoadOptions, loadConfigFor } from "../config/load.js";
 import type { InviteOutput, PlatformModule } from "../platform-module.js";
 import type { Store } from "../store/types.js";
 import { PLATFORM_MODULES } from "./modules.js";
 
-/** The terminal chat adapter of `mygpt-bridge chat`. */
-export { ConsoleAdapter } from "../../adapters/console/index.js";
 export { PLATFORM_MODULES } from "./modules.js";
 
 export interface RootOptions {
@@ -52,4 +51,9 @@ export async function inviteOutputs(
     );
   }
   return outputs;
+}
+
+/** The terminal chat of `mygpt-bridge chat`; emits "input-closed" when its input ends. */
+export function terminalChatAdapter(options: ConsoleAdapterOptions): ConsoleAdapter {
+  return new ConsoleAdapter(options);
 }
