@@ -1,6 +1,7 @@
-// Writes docs/configuration.md from the zod schemas in src/config/schema.ts: every environment
-// variable and every key of the YAML file, with its type, allowed values and default taken from the
-// schema, and the one-line meaning kept here. A setting added to the schema without a meaning, or a
+// Writes docs/configuration.md from the zod schemas in src/config/schema.ts, composed with the
+// platform modules of the composition root: every environment variable and every key of the YAML
+// file, with its type, allowed values and default taken from the schema, and the one-line meaning
+// kept here for the core's settings and in each platform module for its own. A setting added to the schema without a meaning, or a
 // meaning left for a setting that is gone, is an error, and test/package/config-reference.test.ts
 // fails when the checked-in page differs from what this renders: the reference cannot drift.
 //
@@ -9,10 +10,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { envSchema, fileSchema } from "../src/config/schema.js";
+import { PLATFORM_MODULES } from "../src/app/index.js";
+import { envSchemaFor, fileSchemaFor } from "../src/config/schema.js";
 import { DEFAULT_TEXTS, type TextKey } from "../src/relay/replies.js";
 
-export const ENV_MEANINGS: Record<string, string> = {
+const envSchema = envSchemaFor(PLATFORM_MODULES);
+const fileSchema = fileSchemaFor(PLATFORM_MODULES);
+
+/** The core's variables; each platform module gives its own variables' meanings. */
+const CORE_ENV_MEANINGS: Record<string, string> = {
   MYGPT_API_KEY:
     "Bearer key of the MyGPTAssistants API (dashboard → Settings → API). Required unless every route names its own key variable.",
   MYGPT_BOT_ID:
@@ -23,23 +29,6 @@ export const ENV_MEANINGS: Record<string, string> = {
   MYGPT_DATA_RATE: "Data-call budget per API key (contact sync), as `calls/window`.",
   MYGPT_WEBHOOK_SECRET:
     "Enables `POST /webhooks/mygpt` (dashboard events such as a human agent's message) and verifies their signature.",
-  TELEGRAM_BOT_TOKEN: "Enables Telegram. From @BotFather (`/newbot`).",
-  TELEGRAM_API_ROOT: "Telegram Bot API root (e.g. a self-hosted Bot API server).",
-  TELEGRAM_WEBHOOK_URL: "Public HTTPS URL of `POST /telegram/webhook`; webhook mode instead of long polling.",
-  TELEGRAM_WEBHOOK_SECRET:
-    "Required with TELEGRAM_WEBHOOK_URL: 16-256 characters of `A-Za-z0-9_-`; Telegram sends it with every update.",
-  SLACK_BOT_TOKEN: "Enables Slack (single workspace). Bot User OAuth Token, `xoxb-…`.",
-  SLACK_APP_TOKEN:
-    "Socket Mode when set (`xapp-…`, scope `connections:write`); otherwise Slack calls `POST /slack/events` over HTTP.",
-  SLACK_SIGNING_SECRET:
-    "Verifies Slack's HTTP requests; required in HTTP mode and for the OAuth install flow.",
-  SLACK_CLIENT_ID:
-    "Multi-workspace install (OAuth), with SLACK_CLIENT_SECRET and SLACK_STATE_SECRET; installations are kept in the store.",
-  SLACK_CLIENT_SECRET: "See SLACK_CLIENT_ID.",
-  SLACK_STATE_SECRET: "See SLACK_CLIENT_ID: any long random string, signs the OAuth state.",
-  SLACK_API_URL: "Slack Web API root.",
-  DISCORD_BOT_TOKEN: "Enables Discord. Application → Bot → token; enable the Message Content intent.",
-  DISCORD_API_URL: "Discord REST root; the gateway URL is read from `GET /gateway/bot`.",
   STORE_URL:
     "Where sessions, the backlog and budgets live: `memory://`, `sqlite://PATH` or `redis://…` / `rediss://…`.",
   PORT: "HTTP port (`/healthz`, `/readyz`, `/metrics`, Slack HTTP, Telegram webhook, MyGPT webhooks).",
@@ -82,7 +71,7 @@ function textKeys(prefix: string, withDefault = false): Record<string, string> {
   );
 }
 
-export const FILE_MEANINGS: Record<string, string> = {
+const CORE_FILE_MEANINGS: Record<string, string> = {
   routes:
     "Which assistant answers where: the first route whose platform/workspace/channel match wins; otherwise MYGPT_BOT_ID with MYGPT_API_KEY.",
   "routes[].platform": "Match this platform only.",
@@ -119,11 +108,6 @@ export const FILE_MEANINGS: Record<string, string> = {
   "relay.userQuota": "Per-user quota, off by default: one person cannot spend a budget everyone shares.",
   "relay.userQuota.messages": "Messages a user may send in the window (counted per process).",
   "relay.userQuota.perMinutes": "The quota's sliding window, in minutes.",
-  discord: "Discord specifics.",
-  "discord.replyMode":
-    "`thread`: answer in a thread started from the message; `reply`: answer inline as a reply.",
-  "discord.devGuildId":
-    "Register slash commands in this guild only (instant, for development) instead of globally.",
   contacts: "Contact sync to the assistant's CRM. On by default: see docs/privacy.md.",
   "contacts.enabled":
     "Upsert everyone who writes as a contact (name, e-mail, phone where the platform shares them).",
@@ -139,6 +123,18 @@ export const FILE_MEANINGS: Record<string, string> = {
   "handoff.mode":
     "`keep-relaying`: the assistant keeps answering too; `stay-silent`: its answers are held back while the agent is active.",
   "handoff.windowMinutes": "How long after the agent's last message the handoff lasts.",
+};
+
+export const ENV_MEANINGS: Record<string, string> = {
+  ...CORE_ENV_MEANINGS,
+  ...Object.fromEntries(
+    PLATFORM_MODULES.flatMap((m) => Object.entries(m.env).map(([name, v]) => [name, v.meaning])),
+  ),
+};
+
+export const FILE_MEANINGS: Record<string, string> = {
+  ...CORE_FILE_MEANINGS,
+  ...Object.fromEntries(PLATFORM_MODULES.flatMap((m) => Object.entries(m.file?.meanings ?? {}))),
 };
 
 type JsonSchema = {

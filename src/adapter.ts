@@ -1,9 +1,10 @@
 // The contract between platform adapters and the relay: one normalized inbound message, one place a
-// reply goes, and the small interface every adapter (Slack, Discord, Telegram, console) implements.
+// reply goes, and the small interface every platform adapter implements.
 import type { Express } from "express";
 import type { Logger } from "pino";
 
-export type Platform = "slack" | "discord" | "telegram" | "console";
+/** A platform module's id (src/platform-module.ts): open, so a new platform needs no core change. */
+export type Platform = string;
 
 /**
  * Identifies one conversation: a Slack thread or DM, a Discord thread or DM channel, a Telegram

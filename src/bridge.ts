@@ -18,6 +18,8 @@ import {
   type RunningServer,
 } from "./http/server.js";
 import { createLogger } from "./logger.js";
+import { userScopeOf } from "./platform-module.js";
+import { addCommandSyntax } from "./relay/commands.js";
 import { Relay, type RelayObserver, type Route } from "./relay/relay.js";
 import { Replies } from "./relay/replies.js";
 import { StoreHealth } from "./store/health.js";
@@ -40,7 +42,7 @@ export interface BridgeOptions {
   /** The adapters to run; by default those whose credentials are configured. */
   adapters?: PlatformAdapter[];
   store?: Store;
-  /** Replaces how adapters are made from config (the CLI passes the platform factories). */
+  /** Makes the adapters from config (the composition root's createPlatformAdapters). */
   makeAdapters?: (config: BridgeConfig, logger: Logger, store: Store) => Promise<PlatformAdapter[]>;
   makeWiring?: (config: BridgeConfig, logger: Logger, store: Store) => Promise<AssistantWiring>;
 }
@@ -64,7 +66,14 @@ export class Bridge {
 
   static async create(options: BridgeOptions): Promise<Bridge> {
     const { config } = options;
-    const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: config.secrets });
+    const logger =
+      options.logger ??
+      createLogger({
+        level: config.logLevel,
+        secrets: config.secrets,
+        redactPaths: config.modules.flatMap((m) => m.logRedactPaths ?? []),
+      });
+    for (const module of config.modules) if (module.commandSyntax) addCommandSyntax(module.commandSyntax);
     const store =
       options.store ?? (await openStore(config.storeUrl, { logger: logger.child({ part: "store" }) }));
     const health = new StoreHealth(store, logger.child({ part: "store" }));
@@ -93,6 +102,7 @@ export class Bridge {
       adapters,
       enabled: config.contacts.enabled,
       platforms: config.contacts.platforms,
+      userScope: (conversation) => userScopeOf(config.modules, conversation),
       excludeFields: config.contacts.excludeFields,
       refreshMs: config.contacts.refreshHours * 3_600_000,
       recheckMs: config.contacts.profileCheckMinutes * 60_000,

@@ -12,9 +12,6 @@ export const DEFAULTS = {
   assistantMaxRetryTimeMs: 120_000,
   assistantBackoffBaseMs: 500,
   assistantBackoffMaxMs: 15_000,
-  telegramApiRoot: "https://api.telegram.org",
-  slackApiUrl: "https://slack.com/api/",
-  discordApiUrl: "https://discord.com/api",
   storeUrl: "sqlite://./data/bridge.sqlite",
   /** Longest a single store call may take before it fails with STORE_TIMEOUT (Redis down, SQLite locked). */
   storeOpTimeoutMs: 1500,

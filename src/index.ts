@@ -3,9 +3,9 @@
 // the command does; the types of the adapter, store and client interfaces come with it.
 import type { Logger } from "pino";
 import type { PlatformAdapter } from "./adapter.js";
+import { createPlatformAdapters, loadConfig } from "./app/index.js";
 import { Bridge } from "./bridge.js";
-import { loadConfig } from "./config/load.js";
-import { createPlatformAdapters } from "./platforms.js";
+import type { PlatformModule } from "./platform-module.js";
 import type { Store } from "./store/types.js";
 
 export interface CreateBridgeOptions {
@@ -21,6 +21,8 @@ export interface CreateBridgeOptions {
   store?: Store;
   /** Your pino logger; by default the bridge makes its own with secrets redacted. */
   logger?: Logger;
+  /** The platforms to know (default the shipped ones, see PLATFORM_MODULES): add your own module here. */
+  modules?: readonly PlatformModule[];
 }
 
 /**
@@ -33,6 +35,7 @@ export async function createBridge(options: CreateBridgeOptions = {}): Promise<B
     env: options.env as NodeJS.ProcessEnv | undefined,
     cwd: options.cwd,
     dotenv: options.dotenv ?? false,
+    modules: options.modules,
   });
   return Bridge.create({
     config,
@@ -44,10 +47,19 @@ export async function createBridge(options: CreateBridgeOptions = {}): Promise<B
 }
 
 export type * from "./adapter.js";
+export { PLATFORM_MODULES } from "./app/index.js";
 export type { ApiArea, AssistantClientOptions, ClientLogger } from "./assistant/index.js";
 export type * from "./assistant/types.js";
 export { Bridge, type BridgeOptions } from "./bridge.js";
 export type { BridgeConfig } from "./config/load.js";
 export { AssistantError, BridgeError, ConfigError, DeliveryError, StoreError } from "./errors.js";
+export {
+  type ConfigProblem,
+  definePlatform,
+  type EnvVariable,
+  type InviteOutput,
+  type PlatformModule,
+  type PlatformServices,
+} from "./platform-module.js";
 export { openStore } from "./store/open-store.js";
 export type { QueueItem, Store, StoreKind, WriteOp } from "./store/types.js";

@@ -7,6 +7,8 @@ export interface LoggerOptions {
   level?: string;
   /** Secret values to scrub wherever they appear in a message (e.g. a token inside a URL). */
   secrets?: string[];
+  /** More fields to redact, e.g. a platform's secret header (its module's logRedactPaths). */
+  redactPaths?: readonly string[];
   pretty?: boolean;
   destination?: pino.DestinationStream;
 }
@@ -16,6 +18,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const pretty = options.pretty ?? (process.stdout.isTTY === true && !options.destination);
   const base: pino.LoggerOptions = {
     level: options.level ?? "info",
+    ...(options.redactPaths?.length
+      ? { redact: { paths: [...options.redactPaths], censor: "[REDACTED]" } }
+      : {}),
     hooks: {
       logMethod(args, method) {
         const cleaned = args.map((arg) => redactor.value(arg));

@@ -29,12 +29,12 @@ describe("contact sync", () => {
         .contacts()
         .map((c) => c.externalId)
         .sort(),
-    ).toEqual(["console:local:U1", "console:local:U2"]);
+    ).toEqual(["test:local:U1", "test:local:U2"]);
     expect(dataCalls(t.assistant, "POST")).toHaveLength(2);
-    expect(t.assistant.contacts().find((c) => c.externalId === "console:local:U1")).toMatchObject({
+    expect(t.assistant.contacts().find((c) => c.externalId === "test:local:U1")).toMatchObject({
       name: "Ada",
       email: "u1@example.com",
-      source: "mygpt-bridge:console",
+      source: "mygpt-bridge:test",
     });
   });
 
@@ -50,9 +50,7 @@ describe("contact sync", () => {
     await adapter.say({ channel: "D2", user: "U2", userName: "Grace", text: "later user" });
     await contactsWhere(t.assistant, () => t.assistant.contacts().length === 2);
     expect(dataCalls(t.assistant, "PATCH")).toHaveLength(1);
-    expect(t.assistant.contacts().find((c) => c.externalId === "console:local:U1")?.name).toBe(
-      "Ada Lovelace",
-    );
+    expect(t.assistant.contacts().find((c) => c.externalId === "test:local:U1")?.name).toBe("Ada Lovelace");
   });
 
   it("spreads a burst of new users within the data budget, with no 429", async () => {

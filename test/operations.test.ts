@@ -175,7 +175,7 @@ describe("readiness", () => {
       expect(down.status).toBe(503);
       expect(await down.json()).toMatchObject({
         ready: false,
-        checks: { console: { ok: false, detail: "not connected" } },
+        checks: { test: { ok: false, detail: "not connected" } },
       });
       await adapter.start(t.bridge.relay);
       expect((await fetch(`${t.bridge.url}/readyz`)).status).toBe(200);

@@ -24,8 +24,8 @@ import type {
   TypingHandle,
   UserProfile,
 } from "../../src/adapter.js";
-import { DEFAULTS } from "../../src/defaults.js";
 import { handleCommand, registerCommands } from "./commands.js";
+import { DISCORD_API_URL } from "./config.js";
 import { Delivery } from "./delivery.js";
 import { discordDoctor } from "./doctor.js";
 import { type ReplyMode, toInbound } from "./inbound.js";
@@ -64,7 +64,7 @@ export class DiscordAdapter implements PlatformAdapter {
   private warnedAboutContent = false;
 
   constructor(private readonly options: DiscordAdapterOptions) {
-    this.apiUrl = options.apiUrl ?? DEFAULTS.discordApiUrl;
+    this.apiUrl = options.apiUrl ?? DISCORD_API_URL;
     this.replyMode = options.replyMode ?? "thread";
     this.logger = options.logger.child({ platform: "discord" });
   }

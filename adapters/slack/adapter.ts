@@ -22,12 +22,12 @@ import type {
   TypingHandle,
   UserProfile,
 } from "../../src/adapter.js";
-import { DEFAULTS } from "../../src/defaults.js";
 import { routeTexts } from "../../src/kit/index.js";
 import type { Texts } from "../../src/relay/replies.js";
 import { SlackAuthorizer } from "./authorize.js";
 import { appTokenError, checkBotToken, checkOptions, doctorChecks } from "./checks.js";
 import { listenForSlashCommands } from "./commands.js";
+import { SLACK_API_URL } from "./config.js";
 import { toDeliveryError } from "./errors.js";
 import { listenForEvents } from "./events.js";
 import type { KeyvInstallationStore } from "./installations.js";
@@ -76,7 +76,7 @@ export class SlackAdapter implements PlatformAdapter {
     checkOptions(options);
     this.logger = options.logger.child({ platform: "slack" });
     this.mode = options.appToken ? "socket" : "http";
-    this.apiUrl = withSlash(options.apiUrl ?? DEFAULTS.slackApiUrl);
+    this.apiUrl = withSlash(options.apiUrl ?? SLACK_API_URL);
     const sdkLogger = slackSdkLogger(this.logger, [
       options.botToken,
       options.appToken,

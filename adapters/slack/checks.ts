@@ -5,6 +5,7 @@ import type { App } from "@slack/bolt";
 import type { DoctorCheck } from "../../src/adapter.js";
 import { ConfigError } from "../../src/errors.js";
 import type { Identity } from "./authorize.js";
+import { signingSecretProblem } from "./config.js";
 import { slackErrorCode, toDeliveryError } from "./errors.js";
 import { INSTALL_PATH, type SlackAdapterOptions } from "./options.js";
 
@@ -21,15 +22,8 @@ export function checkOptions(options: SlackAdapterOptions): void {
       { variable: "SLACK_BOT_TOKEN", problem: "empty", fix: BOT_TOKEN_FIX },
     ]);
   }
-  if (!options.appToken && !options.signingSecret) {
-    throw new ConfigError("Slack HTTP mode needs SLACK_SIGNING_SECRET", [
-      {
-        variable: "SLACK_SIGNING_SECRET",
-        problem: "HTTP mode (no SLACK_APP_TOKEN) must verify Slack's signatures",
-        fix: "Copy the Signing Secret from your Slack app's Basic Information page, or set SLACK_APP_TOKEN (xapp-…) for Socket Mode.",
-      },
-    ]);
-  }
+  const httpProblem = signingSecretProblem(options);
+  if (httpProblem) throw new ConfigError("Slack HTTP mode needs SLACK_SIGNING_SECRET", [httpProblem]);
 }
 
 /** The bot's identity, or a ConfigError naming SLACK_BOT_TOKEN when Slack refuses the token. */

@@ -159,3 +159,19 @@ function link(url: string | undefined, content: string, state: RenderState): str
 function markdownToPlainInline(parent: Parents, state: RenderState): string {
   return inline(parent, { ...state, mode: "plain" });
 }
+
+/** Splits plain text into pieces Telegram accepts, preferring line then word boundaries. */
+export function splitPlain(text: string, limit: number): string[] {
+  const pieces: string[] = [];
+  let rest = text.trim();
+  while (rest.length > limit) {
+    const window = rest.slice(0, limit);
+    let cut = window.lastIndexOf("\n");
+    if (cut < limit / 2) cut = window.lastIndexOf(" ");
+    if (cut < limit / 2) cut = limit;
+    pieces.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest.length > 0) pieces.push(rest);
+  return pieces;
+}

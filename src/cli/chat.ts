@@ -1,5 +1,5 @@
 // `mygpt-bridge chat`: a terminal conversation with the configured assistant through the relay.
-import { ConsoleAdapter } from "../../adapters/console/index.js";
+import { terminalChatAdapter } from "../app/index.js";
 import { Bridge } from "../bridge.js";
 import { createLogger } from "../logger.js";
 import { loadConfigOrExplain } from "./load-config.js";
@@ -8,7 +8,7 @@ export async function runChat(): Promise<number> {
   const config = loadConfigOrExplain();
   if (!config) return 1;
   const interactive = process.stdin.isTTY === true;
-  const adapter = new ConsoleAdapter({ input: process.stdin, output: process.stdout, interactive });
+  const adapter = terminalChatAdapter({ input: process.stdin, output: process.stdout, interactive });
   // Logs go to stderr at warn and above so they do not interleave with the conversation.
   const logger = createLogger({
     level: config.logLevel === "info" ? "warn" : config.logLevel,

@@ -3,6 +3,7 @@
 
 import express from "express";
 import type { DoctorCheck } from "../adapter.js";
+import { createPlatformAdapters } from "../app/index.js";
 import { createAssistantWiring } from "../assistant-wiring.js";
 import type { BridgeConfig } from "../config/load.js";
 import { WHERE_TO_GET } from "../config/load.js";
@@ -12,7 +13,6 @@ import { DEFAULTS } from "../defaults.js";
 import { AssistantError } from "../errors.js";
 import { listen } from "../http/server.js";
 import { silentLogger } from "../logger.js";
-import { createPlatformAdapters } from "../platforms.js";
 import { openStore } from "../store/open-store.js";
 import { loadConfigOrExplain } from "./load-config.js";
 
@@ -44,12 +44,14 @@ export async function doctorChecks(config: BridgeConfig): Promise<DoctorLine[]> 
         : `environment only (no ${DEFAULTS.configFile} here, CONFIG_FILE not set)`,
     },
   ];
-  if (!config.telegram && !config.slack && !config.discord) {
+  if (Object.keys(config.platforms).length === 0) {
+    const startable = config.modules.flatMap((m) => (m.enabledBy ? [m.enabledBy] : []));
+    const options = startable.map((p) => `${p.variable} (${p.whereToGet})`);
     checks.push({
       name: "platforms",
       ok: false,
       detail: "no chat platform is configured, so `start` would refuse to run",
-      fix: `set TELEGRAM_BOT_TOKEN (${WHERE_TO_GET.TELEGRAM_BOT_TOKEN}), SLACK_BOT_TOKEN (${WHERE_TO_GET.SLACK_BOT_TOKEN}) or DISCORD_BOT_TOKEN (${WHERE_TO_GET.DISCORD_BOT_TOKEN})`,
+      fix: `set ${options.length > 1 ? `${options.slice(0, -1).join(", ")} or ${options.at(-1)}` : options.join("")}`,
     });
   }
   const logger = silentLogger();

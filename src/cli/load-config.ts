@@ -1,5 +1,6 @@
 // Loads config for a CLI command, printing configuration problems the way an operator can act on.
-import { type BridgeConfig, type LoadOptions, loadConfig } from "../config/load.js";
+import { loadConfig } from "../app/index.js";
+import type { BridgeConfig, LoadOptions } from "../config/load.js";
 import { ConfigError } from "../errors.js";
 
 export function loadConfigOrExplain(options: LoadOptions = {}): BridgeConfig | undefined {

@@ -1,8 +1,11 @@
 // The command line: `mygpt-bridge start | chat | doctor | invite | --help | --version`.
 import { parseArgs } from "node:util";
+import { PLATFORM_MODULES } from "../app/index.js";
 import { packageVersion } from "./package-root.js";
 
-export const HELP = `mygpt-bridge: puts a MyGPTAssistants assistant into Slack, Discord and Telegram
+const chatPlatforms = PLATFORM_MODULES.filter((m) => m.enabledBy).map((m) => m.name);
+
+export const HELP = `mygpt-bridge: puts a MyGPTAssistants assistant into ${chatPlatforms.slice(0, -1).join(", ")} and ${chatPlatforms.at(-1)}
 
 Usage: mygpt-bridge <command>
        mygpt-bridge --version
@@ -11,7 +14,7 @@ Commands:
   start     connect every platform whose token is set, serve HTTP, relay until SIGINT/SIGTERM
   chat      chat with the configured assistant in this terminal, through the same relay
   doctor    check the assistant key and bot id, the store, the HTTP port and each platform token
-  invite    print the Discord invite URL and the path of the Slack app manifest
+  invite    print how to add the bot to each platform (an invite URL, an app manifest)
 
 Configuration comes from the environment, a .env file in this folder, and CONFIG_FILE
 (default config/bridge.yaml). See .env.example and README.md.

@@ -1,8 +1,9 @@
 // `mygpt-bridge start`: runs every configured platform until SIGINT/SIGTERM, then drains and exits 0.
 // The drain has a deadline (SHUTDOWN_TIMEOUT_MS, below Docker's 10 s grace period): past it the process
 // exits anyway, and messages not yet answered stay pending in the store for the next start.
+
+import { createPlatformAdapters } from "../app/index.js";
 import { Bridge } from "../bridge.js";
-import { createPlatformAdapters } from "../platforms.js";
 import { loadConfigOrExplain } from "./load-config.js";
 
 export async function runStart(): Promise<number> {

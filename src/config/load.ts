@@ -1,6 +1,7 @@
 // Reads the configuration once at start-up: the environment, a .env file beside it (the real
 // environment wins), and the optional YAML file. Every problem is reported together, each naming
-// the variable and the fix.
+// the variable and the fix. The platform modules the composition root passes read and validate their
+// own variables; the core only asks each for its settings.
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseEnv } from "node:util";
@@ -11,9 +12,10 @@ import { parseRate } from "../budget/parse-rate.js";
 import type { RateSpec } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";
 import { ConfigError } from "../errors.js";
+import type { ConfigProblem, PlatformModule } from "../platform-module.js";
 import type { AccessPolicy } from "../relay/policy.js";
 import type { Texts } from "../relay/replies.js";
-import { envSchema, type FileConfig, fileSchema } from "./schema.js";
+import { CORE_SECRETS, type CoreEnv, envSchemaFor, type FileConfig, fileSchemaFor } from "./schema.js";
 
 export interface RouteRule {
   platform?: Platform;
@@ -34,15 +36,10 @@ export interface BridgeConfig {
     webhookSecret?: string;
   };
   routes: RouteRule[];
-  telegram?: { token: string; apiRoot: string; webhook?: { url: string; secret: string } };
-  slack?: {
-    botToken?: string;
-    appToken?: string;
-    signingSecret?: string;
-    apiUrl: string;
-    oauth?: { clientId: string; clientSecret: string; stateSecret: string };
-  };
-  discord?: { token: string; apiUrl: string; replyMode: "thread" | "reply"; devGuildId?: string };
+  /** The platform modules the root composed (each enabled one's adapter is built from `platforms`). */
+  modules: readonly PlatformModule[];
+  /** The validated settings of each configured platform, by module id. */
+  platforms: Record<Platform, unknown>;
   storeUrl: string;
   http: {
     port: number;
@@ -65,17 +62,12 @@ export interface BridgeConfig {
   secrets: string[];
 }
 
-type Problem = { variable: string; problem: string; fix: string };
+type Problem = ConfigProblem;
 
-/** Where an operator gets each credential; used by errors, `start` with nothing set, and doctor. */
+/** Where an operator gets each core credential (a platform's is in its module's `enabledBy`). */
 export const WHERE_TO_GET: Record<string, string> = {
   MYGPT_API_KEY: "create a key in the MyGPTAssistants dashboard under Settings → API",
   MYGPT_BOT_ID: "copy the assistant's id from the MyGPTAssistants dashboard",
-  TELEGRAM_BOT_TOKEN: "talk to @BotFather on Telegram, /newbot, and copy the token it gives",
-  SLACK_BOT_TOKEN:
-    "create a Slack app from config/slack-manifest.yaml at api.slack.com/apps, install it, and copy the Bot User OAuth Token (xoxb-…)",
-  DISCORD_BOT_TOKEN:
-    "create an application at discord.com/developers/applications, add a Bot, copy its token, and enable the Message Content intent",
 };
 
 export interface LoadOptions {
@@ -87,17 +79,18 @@ export interface LoadOptions {
   requirePlatform?: boolean;
 }
 
-export function loadConfig(options: LoadOptions = {}): BridgeConfig {
+/** Reads and validates the configuration, with the platforms the composition root passes. */
+export function loadConfigFor(modules: readonly PlatformModule[], options: LoadOptions = {}): BridgeConfig {
   const cwd = options.cwd ?? process.cwd();
   const env = { ...(options.dotenv === false ? {} : readDotenv(cwd)), ...(options.env ?? process.env) };
   const problems: Problem[] = [];
 
-  const parsedEnv = envSchema.safeParse(env);
+  const parsedEnv = envSchemaFor(modules).safeParse(env);
   if (!parsedEnv.success) problems.push(...zodProblems(parsedEnv.error));
-  const e = parsedEnv.success ? parsedEnv.data : undefined;
+  const e = parsedEnv.success ? (parsedEnv.data as CoreEnv & Record<string, unknown>) : undefined;
 
   const configFile = e?.CONFIG_FILE ?? env.CONFIG_FILE;
-  const file = readConfigFile(cwd, configFile, problems);
+  const file = readConfigFile(cwd, configFile, modules, problems);
   if (!e) throw configError(problems);
 
   const chatRate = readRate(e.MYGPT_CHAT_RATE, "MYGPT_CHAT_RATE", problems);
@@ -133,73 +126,15 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     });
   }
 
-  let telegram: BridgeConfig["telegram"];
-  if (e.TELEGRAM_BOT_TOKEN) {
-    let webhook: { url: string; secret: string } | undefined;
-    if (e.TELEGRAM_WEBHOOK_URL) {
-      if (!e.TELEGRAM_WEBHOOK_SECRET || !/^[A-Za-z0-9_-]{16,256}$/.test(e.TELEGRAM_WEBHOOK_SECRET)) {
-        problems.push({
-          variable: "TELEGRAM_WEBHOOK_SECRET",
-          problem:
-            "webhook mode (TELEGRAM_WEBHOOK_URL is set) needs a secret, or anyone could post fake updates",
-          fix: "set TELEGRAM_WEBHOOK_SECRET to 16-256 characters of A-Z, a-z, 0-9, _ and - (e.g. `openssl rand -hex 32`), or unset TELEGRAM_WEBHOOK_URL for long polling",
-        });
-      } else {
-        webhook = { url: e.TELEGRAM_WEBHOOK_URL, secret: e.TELEGRAM_WEBHOOK_SECRET };
-      }
-    }
-    telegram = { token: e.TELEGRAM_BOT_TOKEN, apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""), webhook };
+  const platforms: Record<Platform, unknown> = {};
+  for (const module of modules) {
+    const settings = module.settings({
+      env: e,
+      file: (file as Record<string, unknown>)[module.id],
+      problems,
+    });
+    if (settings !== undefined) platforms[module.id] = settings;
   }
-
-  let slack: BridgeConfig["slack"];
-  const oauthVars = [e.SLACK_CLIENT_ID, e.SLACK_CLIENT_SECRET, e.SLACK_STATE_SECRET];
-  const wantsOauth = oauthVars.some(Boolean);
-  if (e.SLACK_BOT_TOKEN || wantsOauth) {
-    if (wantsOauth && !oauthVars.every(Boolean)) {
-      problems.push({
-        variable: "SLACK_CLIENT_ID / SLACK_CLIENT_SECRET / SLACK_STATE_SECRET",
-        problem: "multi-workspace install needs all three",
-        fix: "set all three from your Slack app's Basic Information page (the state secret is any random string), or none",
-      });
-    }
-    if (!e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
-      problems.push({
-        variable: "SLACK_SIGNING_SECRET",
-        problem: "HTTP mode (no SLACK_APP_TOKEN) must verify Slack's signatures",
-        fix: "copy the Signing Secret from your Slack app's Basic Information page, or set SLACK_APP_TOKEN (xapp-…) for Socket Mode",
-      });
-    }
-    if (wantsOauth && e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
-      problems.push({
-        variable: "SLACK_SIGNING_SECRET",
-        problem: "the OAuth install flow runs over HTTP and needs the signing secret",
-        fix: "copy the Signing Secret from your Slack app's Basic Information page",
-      });
-    }
-    slack = {
-      botToken: e.SLACK_BOT_TOKEN,
-      appToken: e.SLACK_APP_TOKEN,
-      signingSecret: e.SLACK_SIGNING_SECRET,
-      apiUrl: e.SLACK_API_URL.endsWith("/") ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
-      oauth:
-        e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET && e.SLACK_STATE_SECRET
-          ? {
-              clientId: e.SLACK_CLIENT_ID,
-              clientSecret: e.SLACK_CLIENT_SECRET,
-              stateSecret: e.SLACK_STATE_SECRET,
-            }
-          : undefined,
-    };
-  }
-
-  const discord: BridgeConfig["discord"] = e.DISCORD_BOT_TOKEN
-    ? {
-        token: e.DISCORD_BOT_TOKEN,
-        apiUrl: e.DISCORD_API_URL.replace(/\/+$/, ""),
-        replyMode: file.discord.replyMode,
-        devGuildId: file.discord.devGuildId,
-      }
-    : undefined;
 
   if (!/^(memory:\/\/|sqlite:\/\/.+|rediss?:\/\/.+)$/.test(e.STORE_URL)) {
     problems.push({
@@ -209,35 +144,29 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     });
   }
 
-  if (options.requirePlatform && !telegram && !slack && !discord) {
+  const startable = modules.flatMap((m) => (m.enabledBy ? [m.enabledBy] : []));
+  if (options.requirePlatform && Object.keys(platforms).length === 0) {
     problems.push({
-      variable: "TELEGRAM_BOT_TOKEN / SLACK_BOT_TOKEN / DISCORD_BOT_TOKEN",
+      variable: startable.map((p) => p.variable).join(" / "),
       problem: "no chat platform is configured, so there is nothing to bridge",
       fix: [
         "set at least one:",
-        `    TELEGRAM_BOT_TOKEN: ${WHERE_TO_GET.TELEGRAM_BOT_TOKEN};`,
-        `    SLACK_BOT_TOKEN: ${WHERE_TO_GET.SLACK_BOT_TOKEN};`,
-        `    DISCORD_BOT_TOKEN: ${WHERE_TO_GET.DISCORD_BOT_TOKEN}.`,
+        ...startable.map(
+          (p, i) => `    ${p.variable}: ${p.whereToGet}${i === startable.length - 1 ? "." : ";"}`,
+        ),
         "    To try the assistant without a platform, run `npx mygpt-bridge chat`",
       ].join("\n"),
     });
   }
   if (problems.length > 0) throw configError(problems);
 
-  const secrets = [
-    e.MYGPT_API_KEY,
-    e.MYGPT_WEBHOOK_SECRET,
-    e.TELEGRAM_BOT_TOKEN,
-    e.TELEGRAM_WEBHOOK_SECRET,
-    e.SLACK_BOT_TOKEN,
-    e.SLACK_APP_TOKEN,
-    e.SLACK_SIGNING_SECRET,
-    e.SLACK_CLIENT_SECRET,
-    e.SLACK_STATE_SECRET,
-    e.DISCORD_BOT_TOKEN,
-    e.METRICS_TOKEN,
-    ...routes.map((r) => r.apiKey),
-  ].filter((s): s is string => Boolean(s));
+  const secretVariables = [
+    ...CORE_SECRETS,
+    ...modules.flatMap((m) => Object.entries(m.env).flatMap(([name, v]) => (v.secret ? [name] : []))),
+  ];
+  const secrets = [...secretVariables.map((name) => e[name]), ...routes.map((r) => r.apiKey)].filter(
+    (s): s is string => typeof s === "string" && s.length > 0,
+  );
 
   return {
     assistant: {
@@ -249,9 +178,8 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
       webhookSecret: e.MYGPT_WEBHOOK_SECRET,
     },
     routes,
-    telegram,
-    slack,
-    discord,
+    modules,
+    platforms,
     storeUrl: e.STORE_URL,
     http: { port: e.PORT, host: e.HOST, operatorToken: e.METRICS_TOKEN },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -274,8 +202,14 @@ export function readDotenv(cwd: string): NodeJS.ProcessEnv {
   return parseEnv(readFileSync(path, "utf8")) as NodeJS.ProcessEnv;
 }
 
-function readConfigFile(cwd: string, configured: string | undefined, problems: Problem[]): FileConfig {
+function readConfigFile(
+  cwd: string,
+  configured: string | undefined,
+  modules: readonly PlatformModule[],
+  problems: Problem[],
+): FileConfig {
   const path = resolve(cwd, configured ?? DEFAULTS.configFile);
+  const fileSchema = fileSchemaFor(modules);
   const empty = fileSchema.parse({});
   if (!existsSync(path)) {
     if (configured) {

@@ -6,7 +6,7 @@
 // mid-sync leaves it to the next. No API key is stored: the route is worked out again at sync time.
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import type { InboundMessage, Platform, PlatformAdapter, UserProfile } from "../adapter.js";
+import type { ConversationRef, InboundMessage, Platform, PlatformAdapter, UserProfile } from "../adapter.js";
 import type { AssistantApi, ContactInput } from "../assistant/types.js";
 import type { CallBudget } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";
@@ -29,6 +29,8 @@ export interface ContactSyncOptions {
   adapters: PlatformAdapter[];
   enabled: boolean;
   platforms?: Platform[];
+  /** Where a user id is unique (its platform module says): "global" unless given. */
+  userScope?(conversation: ConversationRef): string;
   excludeFields: Array<"name" | "email" | "phone" | "attributes">;
   refreshMs: number;
   /** How often a known user's profile is looked at again for changes. */
@@ -77,11 +79,9 @@ export async function storedBacklog(store: Store): Promise<Record<Lane, number>>
   };
 }
 
-export function externalIdFor(message: InboundMessage): string {
-  const { platform, workspaceId } = message.conversation;
-  // Slack user ids belong to a workspace; Discord and Telegram ids are global to the platform.
-  const scope = platform === "slack" ? workspaceId : platform === "console" ? "local" : "global";
-  return `${platform}:${scope}:${message.author.id}`;
+/** The contact's id: platform, where its user ids are unique (a workspace, or "global"), user id. */
+export function externalIdFor(message: InboundMessage, scope = "global"): string {
+  return `${message.conversation.platform}:${scope}:${message.author.id}`;
 }
 
 export class ContactSync {
@@ -149,7 +149,7 @@ export class ContactSync {
   note(message: InboundMessage): void {
     if (!this.options.enabled || message.author.isBot) return;
     if (this.options.platforms && !this.options.platforms.includes(message.conversation.platform)) return;
-    const externalId = externalIdFor(message);
+    const externalId = externalIdFor(message, this.options.userScope?.(message.conversation));
     const recheckMs = this.options.recheckMs ?? DEFAULTS.contactProfileCheckMs;
     // A profile that came with the message is compared every time; others are re-read at most every recheckMs.
     const fingerprint = message.author.profileFingerprint;

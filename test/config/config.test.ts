@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/app/index.js";
 import { ConfigError } from "../../src/errors.js";
 
 const base = { MYGPT_API_KEY: "key-1234567890", MYGPT_BOT_ID: "bot-1", STORE_URL: "memory://" };

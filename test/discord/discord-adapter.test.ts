@@ -3,7 +3,7 @@
 // limits, pings, typing, rate limits and a dropped gateway link.
 import { PermissionFlagsBits } from "discord.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { discordInviteUrl } from "../../adapters/discord/index.js";
+import { discordInviteUrl } from "../../adapters/discord/invite.js";
 import { DeliveryError } from "../../src/errors.js";
 import { RecordingSink } from "../support/adapter-contract.js";
 import { waitForEvent } from "../support/events.js";

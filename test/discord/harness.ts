@@ -1,6 +1,6 @@
 // Wires the real Discord adapter (discord.js) to a fresh Discord emulator for one test.
 
-import { createDiscordAdapter, type DiscordAdapterOptions } from "../../adapters/discord/index.js";
+import { DiscordAdapter, type DiscordAdapterOptions } from "../../adapters/discord/adapter.js";
 import type { PlatformAdapter } from "../../src/adapter.js";
 import { silentLogger } from "../../src/logger.js";
 import { DiscordEmulator, type EmulatorOptions } from "../emulators/discord/emulator.js";
@@ -18,7 +18,7 @@ export async function makeDiscordHarness(
 ): Promise<DiscordHarness> {
   const emulator = await DiscordEmulator.start(emulatorOptions);
   const extra = typeof adapterOptions === "function" ? adapterOptions(emulator) : adapterOptions;
-  const adapter: PlatformAdapter = createDiscordAdapter({
+  const adapter: PlatformAdapter = new DiscordAdapter({
     token: emulator.token,
     apiUrl: emulator.apiUrl,
     logger: silentLogger(),

@@ -154,7 +154,7 @@ describe("the relay", () => {
     const adapter = new TestAdapter();
     const t = await start({
       adapters: [adapter],
-      yaml: "policy:\n  allow:\n    channels: [open, D1]\n  deny:\n    users: ['console:U666']\n",
+      yaml: "policy:\n  allow:\n    channels: [open, D1]\n  deny:\n    users: ['test:U666']\n",
     });
     expect((await adapter.say({ channel: "closed", text: "not allowed here" })).status).toBe("ignored");
     expect((await adapter.say({ channel: "open", user: "U666", text: "denied user" })).status).toBe(

@@ -4,7 +4,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { SlackAdapter, type SlackAdapterOptions } from "../../adapters/slack/index.js";
+import { SlackAdapter, type SlackAdapterOptions } from "../../adapters/slack/adapter.js";
 import { silentLogger } from "../../src/logger.js";
 import {
   type BotMessageEvent,

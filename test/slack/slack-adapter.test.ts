@@ -2,7 +2,8 @@
 // heard, which conversation and thread a message belongs to, where replies go, how progress shows,
 // slash commands, retries and redeliveries, signatures, rate limits and profiles.
 import { afterEach, describe, expect, it } from "vitest";
-import { PLACEHOLDER_TEXT, SlackAdapter } from "../../adapters/slack/index.js";
+import { SlackAdapter } from "../../adapters/slack/adapter.js";
+import { PLACEHOLDER_TEXT } from "../../adapters/slack/index.js";
 import { ConfigError, DeliveryError } from "../../src/errors.js";
 import { silentLogger } from "../../src/logger.js";
 import { RecordingSink } from "../support/adapter-contract.js";

@@ -7,15 +7,16 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { afterEach } from "vitest";
 import type { PlatformAdapter } from "../../src/adapter.js";
+import { loadConfig, PLATFORM_MODULES } from "../../src/app/index.js";
 import { Bridge } from "../../src/bridge.js";
-import { type BridgeConfig, loadConfig } from "../../src/config/load.js";
+import type { BridgeConfig } from "../../src/config/load.js";
 import { silentLogger } from "../../src/logger.js";
 import {
   type AssistantEmulator,
   type AssistantEmulatorOptions,
   startAssistantEmulator,
 } from "../emulators/assistant/index.js";
-import { TestAdapter } from "./test-adapter.js";
+import { TestAdapter, testPlatform } from "./test-adapter.js";
 
 export interface TestBridge {
   bridge: Bridge;
@@ -47,6 +48,7 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
   const config = loadConfig({
     cwd,
     dotenv: false,
+    modules: [...PLATFORM_MODULES, testPlatform],
     env: {
       ...assistantEnv(assistant),
       PORT: "0",

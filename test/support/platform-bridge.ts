@@ -6,15 +6,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { PlatformAdapter } from "../../src/adapter.js";
-import { loadConfig } from "../../src/config/load.js";
+import { createPlatformAdapters, loadConfig } from "../../src/app/index.js";
 import { silentLogger } from "../../src/logger.js";
-import { createPlatformAdapters } from "../../src/platforms.js";
 import type { Store } from "../../src/store/types.js";
 import type { AssistantEmulator, RecordedRequest } from "../emulators/assistant/index.js";
 import { assistantEnv, parseReply } from "./bridge-harness.js";
 import { waitForEvent } from "./events.js";
 
-/** The adapters src/platforms.ts makes from this environment, against the assistant emulator. */
+/** The adapters the composition root (src/app/) makes from this environment, against the assistant emulator. */
 export async function adaptersFromEnv(
   assistant: AssistantEmulator,
   env: Record<string, string>,

@@ -1,5 +1,7 @@
 // An in-test platform adapter with many conversations: a test speaks as users through it and
-// watches what the bridge posts back. It runs inside the real relay, like any adapter.
+// watches what the bridge posts back. It runs inside the real relay, like any adapter, and is a
+// platform of its own ("test"): testPlatform is its module, given to the composition root the way
+// a new platform would be, with no change to the core.
 import { EventEmitter } from "node:events";
 import type {
   AcceptOutcome,
@@ -12,7 +14,9 @@ import type {
   TypingHandle,
   UserProfile,
 } from "../../src/adapter.js";
+import { intInRange } from "../../src/config/env.js";
 import { DeliveryError } from "../../src/errors.js";
+import { definePlatform } from "../../src/platform-module.js";
 
 export interface Posted {
   conversation: ConversationRef;
@@ -32,8 +36,30 @@ export interface Say {
   messageId?: string;
 }
 
+export const TEST_PLATFORM = "test";
+
+/** The test platform's module: on when TEST_PLATFORM_MAX_MESSAGE_LENGTH is set. */
+export const testPlatform = definePlatform<{ maxMessageLength: number }>({
+  id: TEST_PLATFORM,
+  name: "the test platform",
+  enabledBy: { variable: "TEST_PLATFORM_MAX_MESSAGE_LENGTH", whereToGet: "set it in the test" },
+  env: {
+    TEST_PLATFORM_MAX_MESSAGE_LENGTH: {
+      schema: intInRange(1, 100_000).optional(),
+      meaning: "Enables the test platform, with this longest reply chunk.",
+    },
+  },
+  settings: ({ env }) => {
+    const max = env.TEST_PLATFORM_MAX_MESSAGE_LENGTH as number | undefined;
+    return max === undefined ? undefined : { maxMessageLength: max };
+  },
+  createAdapter: async (settings) => new TestAdapter(settings.maxMessageLength),
+  /** Its user ids are local to one test bridge. */
+  userScope: () => "local",
+});
+
 export class TestAdapter extends EventEmitter implements PlatformAdapter {
-  readonly platform = "console" as const;
+  readonly platform = TEST_PLATFORM;
   readonly posted: Posted[] = [];
   typingShown = 0;
   private sink?: InboundSink;
@@ -59,7 +85,7 @@ export class TestAdapter extends EventEmitter implements PlatformAdapter {
   say(s: Say): Promise<AcceptOutcome> {
     if (!this.sink) throw new Error("adapter not started");
     const conversation: ConversationRef = {
-      platform: "console",
+      platform: TEST_PLATFORM,
       workspaceId: "W1",
       channelId: s.channel,
       ...(s.thread ? { threadId: s.thread } : {}),
@@ -106,6 +132,7 @@ export class TestAdapter extends EventEmitter implements PlatformAdapter {
 
   startTyping(_target: ReplyTarget): TypingHandle {
     this.typingShown++;
+    this.emit("typing");
     return { stop() {} };
   }
 

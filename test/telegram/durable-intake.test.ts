@@ -3,7 +3,7 @@
 // (for a retry, or for the next bridge process). Webhook: a refusal answers 500 and Telegram
 // pushes the update again.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TelegramAdapter } from "../../adapters/telegram/index.js";
+import { TelegramAdapter } from "../../adapters/telegram/adapter.js";
 import { createLogger, silentLogger } from "../../src/logger.js";
 import type { ApiCallEvent } from "../emulators/telegram/emulator.js";
 import { RecordingSink } from "../support/adapter-contract.js";

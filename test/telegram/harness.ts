@@ -3,7 +3,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { TelegramAdapter, type TelegramAdapterOptions } from "../../adapters/telegram/index.js";
+import { TelegramAdapter, type TelegramAdapterOptions } from "../../adapters/telegram/adapter.js";
 import { silentLogger } from "../../src/logger.js";
 import {
   type BotMessageEvent,
