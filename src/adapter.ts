@@ -2,6 +2,7 @@
 // reply goes, and the small interface every platform adapter implements.
 import type { Express } from "express";
 import type { Logger } from "pino";
+import type { Texts } from "./relay/replies.js";
 
 /** A platform module's id (src/platform-module.ts): open, so a new platform needs no core change. */
 export type Platform = string;
@@ -97,6 +98,8 @@ export interface InboundSink {
    * interaction) and returns the text to show. Plain "/reset" text goes through accept() instead.
    */
   command(name: CommandName, conversation: ConversationRef, author: AuthorRef): Promise<string>;
+  /** The texts of the conversation's route, for what an adapter shows by itself (a placeholder). */
+  texts?(conversation: ConversationRef): Texts;
 }
 
 export type AcceptOutcome =

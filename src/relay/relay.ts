@@ -161,7 +161,7 @@ export class Relay implements InboundSink {
     return this.options.repliesFor?.(conversation) ?? REPLIES;
   }
 
-  /** The texts of a conversation's route, for adapters that show texts of their own (TextsSource). */
+  /** The texts of a conversation's route, for adapters that show texts of their own (InboundSink.texts). */
   texts(conversation: ConversationRef): Texts {
     return this.replies(conversation).texts;
   }

@@ -40,14 +40,6 @@ export type TextKey = keyof typeof DEFAULT_TEXTS;
 export type Texts = Record<TextKey, string>;
 export const TEXT_KEYS = Object.keys(DEFAULT_TEXTS) as TextKey[];
 
-/**
- * Answers which texts a conversation's route uses. The relay implements it, so an adapter that shows
- * texts of its own (Slack's placeholder and slash-command fallbacks) can ask the sink it was given.
- */
-export interface TextsSource {
-  texts(conversation: ConversationRef): Texts;
-}
-
 /** The texts of one route: the defaults with the operator's replacements over them. */
 export class Replies {
   readonly texts: Texts;
