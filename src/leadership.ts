@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { DEFAULTS } from "./defaults.js";
+import { diedOnThisHost } from "./store/process-lease.js";
 import type { Store } from "./store/types.js";
 
 export interface LeaderLeaseOptions {
@@ -21,6 +22,7 @@ export interface LeaderLeaseOptions {
   abdicate(): Promise<void>;
   /** Log lines: e.g. "became the Telegram poller", "standing by: another replica polls Telegram". */
   messages: { leading: string; standingBy: string };
+  /** Defaults to leaderLeaseMs(). */
   leaseMs?: number;
   /** Who this replica is in the lock (defaults to host/pid/random, like the process lease). */
   owner?: string;
@@ -60,7 +62,7 @@ export class LeaderLease {
 
   constructor(private readonly options: LeaderLeaseOptions) {
     this.owner = options.owner ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-    this.leaseMs = options.leaseMs ?? DEFAULTS.processLeaseMs;
+    this.leaseMs = options.leaseMs ?? leaderLeaseMs();
   }
 
   /** Starts competing for the lock; resolves after the first try (leading or standing by). */
@@ -93,7 +95,7 @@ export class LeaderLease {
     if (!this.running) return;
     const startedAt = Date.now();
     try {
-      const held = await this.options.store.holdLock(this.options.lock, this.owner, this.leaseMs);
+      const held = await this.hold();
       if (!this.running) return;
       if (held) {
         this.heldUntil = startedAt + this.leaseMs;
@@ -110,6 +112,16 @@ export class LeaderLease {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.next(), this.leaseMs / 3);
     this.timer.unref();
+  }
+
+  /** Takes or renews the lock; one held by a process that died on this host is taken at once. */
+  private async hold(): Promise<boolean> {
+    const { store, lock } = this.options;
+    if (await store.holdLock(lock, this.owner, this.leaseMs)) return true;
+    const holder = await store.lockHolder(lock);
+    if (holder === undefined || !diedOnThisHost(holder)) return false;
+    await store.releaseLock(lock, holder);
+    return store.holdLock(lock, this.owner, this.leaseMs);
   }
 
   /** A renewal failed: keep leading only while the lock surely lives for another try. */

@@ -19,6 +19,7 @@ export async function createPlatformAdapters(
         token: config.telegram.token,
         apiRoot: config.telegram.apiRoot,
         webhook: config.telegram.webhook,
+        store,
         logger: logger.child({ platform: "telegram" }),
       }),
     );
