@@ -45,6 +45,7 @@ export async function createPlatformAdapters(
         apiUrl: config.discord.apiUrl,
         replyMode: config.discord.replyMode,
         devGuildId: config.discord.devGuildId,
+        store,
         logger: logger.child({ platform: "discord" }),
       }),
     );
