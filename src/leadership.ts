@@ -28,6 +28,11 @@ export interface LeaderLeaseOptions {
   owner?: string;
 }
 
+/** Whether other processes can share the store (so there is anything to elect): not memory://. */
+export function sharedStore(store: Store | undefined): store is Store {
+  return store !== undefined && store.kind !== "memory";
+}
+
 /** Each lock this process competes for, and whether it holds it now (for the bridge_leader gauge). */
 export const leaderRoles = new Map<string, boolean>();
 

@@ -26,7 +26,7 @@ import type {
   UserProfile,
 } from "../../src/adapter.js";
 import { DEFAULTS } from "../../src/defaults.js";
-import type { LeaderLease } from "../../src/leadership.js";
+import { type LeaderLease, sharedStore } from "../../src/leadership.js";
 import type { Store } from "../../src/store/types.js";
 import { handleCommand, registerCommands } from "./commands.js";
 import { Delivery } from "./delivery.js";
@@ -48,7 +48,7 @@ export interface DiscordAdapterOptions {
   maxRateLimitWaitMs?: number;
   /** How a message the relay could not take is retried (default: from 250 ms, for up to 30 s). */
   acceptRetry?: AcceptRetryOptions;
-  /** A store shared by replicas: the gateway then connects on the one replica holding its lock. */
+  /** The bridge's store: when shared (not memory://), the gateway connects on the replica holding its lock. */
   store?: Store;
 }
 
@@ -82,7 +82,7 @@ export class DiscordAdapter implements PlatformAdapter {
     const intake = new RetryingIntake(sink, this.logger, this.options.acceptRetry ?? DEFAULT_ACCEPT_RETRY);
     this.intake = intake;
     const store = this.options.store;
-    if (!store) {
+    if (!sharedStore(store)) {
       await this.connect(sink, intake);
       return;
     }

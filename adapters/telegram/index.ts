@@ -23,6 +23,7 @@ import type {
 import { DEFAULTS } from "../../src/defaults.js";
 import { ConfigError, DeliveryError, StoreError } from "../../src/errors.js";
 import { requireSecretHeader } from "../../src/http/guards.js";
+import { sharedStore } from "../../src/leadership.js";
 import type { Store } from "../../src/store/types.js";
 import { BOT_COMMANDS } from "./commands.js";
 import { isRenderingRejection, scrub, toDeliveryError } from "./errors.js";
@@ -53,7 +54,7 @@ export interface TelegramAdapterOptions {
   acceptRetryBaseMs?: number;
   /** Polling while a message is being retried: how often to ask Telegram for newer ones (default 1 s). */
   busyPollMs?: number;
-  /** A store shared by replicas: long polling then runs on the one replica holding the poller lock. */
+  /** The bridge's store: when shared (not memory://), long polling runs on the replica holding the poller lock. */
   store?: Store;
 }
 
@@ -164,7 +165,7 @@ export class TelegramAdapter implements PlatformAdapter {
       return;
     }
     await this.bot.api.deleteWebhook();
-    if (this.options.store) {
+    if (sharedStore(this.options.store)) {
       this.pollingLeader = new PollingLeader({
         store: this.options.store,
         botId: me.id,
