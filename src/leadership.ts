@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { DEFAULTS } from "./defaults.js";
+import { ConfigError } from "./errors.js";
 import { diedOnThisHost } from "./store/process-lease.js";
 import type { Store } from "./store/types.js";
 
@@ -45,7 +46,13 @@ export function leaderLeaseMs(env: NodeJS.ProcessEnv = process.env): number {
   if (text === undefined || text === "") return DEFAULTS.processLeaseMs;
   const ms = Number(text);
   if (!Number.isInteger(ms) || ms < 300) {
-    throw new TypeError(`PROCESS_LEASE_MS must be a whole number of milliseconds, 300 or more (got ${text})`);
+    throw new ConfigError("PROCESS_LEASE_MS is not a lease time", [
+      {
+        variable: "PROCESS_LEASE_MS",
+        problem: `not a whole number of milliseconds, 300 or more: ${JSON.stringify(text)}`,
+        fix: "Set it to how long a crashed replica keeps its work, e.g. 30000, or leave it unset.",
+      },
+    ]);
   }
   return ms;
 }

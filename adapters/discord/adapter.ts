@@ -3,6 +3,7 @@
 // gateway never redelivers, so a message the relay could not take is retried in memory (intake.ts).
 import { once } from "node:events";
 import {
+  type APIUser,
   Client,
   type ClientOptions,
   Events,
@@ -187,7 +188,9 @@ export class DiscordAdapter implements PlatformAdapter {
 
   async getProfile(message: InboundMessage): Promise<UserProfile | undefined> {
     try {
-      const user = await this.client?.users.fetch(message.author.id);
+      const user = this.client
+        ? await this.client.users.fetch(message.author.id)
+        : await this.standbyUser(message.author.id);
       if (!user) return undefined;
       return {
         userId: user.id,
@@ -198,6 +201,13 @@ export class DiscordAdapter implements PlatformAdapter {
       this.logger.debug({ err: error, userId: message.author.id }, "discord profile lookup failed");
       return undefined;
     }
+  }
+
+  /** A user looked up over REST, for a replica standing by without a gateway client. */
+  private async standbyUser(id: string) {
+    if (!this.rest) return undefined;
+    const user = (await this.rest.get(Routes.user(id))) as APIUser;
+    return { id: user.id, username: user.username, globalName: user.global_name };
   }
 
   doctor(): Promise<DoctorCheck[]> {
