@@ -3,6 +3,7 @@
 // gateway never redelivers, so a message the relay could not take is retried in memory (intake.ts).
 import { once } from "node:events";
 import {
+  type APIUser,
   Client,
   type ClientOptions,
   Events,
@@ -11,6 +12,7 @@ import {
   type Message,
   Partials,
   type RateLimitData,
+  REST,
   Routes,
 } from "discord.js";
 import type { Logger } from "pino";
@@ -24,10 +26,13 @@ import type {
   TypingHandle,
   UserProfile,
 } from "../../src/adapter.js";
+import { type LeaderLease, sharedStore } from "../../src/leadership.js";
+import type { Store } from "../../src/store/types.js";
 import { handleCommand, registerCommands } from "./commands.js";
 import { DISCORD_API_URL } from "./config.js";
 import { Delivery } from "./delivery.js";
 import { discordDoctor } from "./doctor.js";
+import { gatewayLeader } from "./gateway-leader.js";
 import { type ReplyMode, toInbound } from "./inbound.js";
 import { type AcceptRetryOptions, DEFAULT_ACCEPT_RETRY, RetryingIntake } from "./intake.js";
 
@@ -44,6 +49,8 @@ export interface DiscordAdapterOptions {
   maxRateLimitWaitMs?: number;
   /** How a message the relay could not take is retried (default: from 250 ms, for up to 30 s). */
   acceptRetry?: AcceptRetryOptions;
+  /** The bridge's store: when shared (not memory://), the gateway connects on the replica holding its lock. */
+  store?: Store;
 }
 
 export const DISCORD_MAX_MESSAGE_LENGTH = 2000;
@@ -62,6 +69,9 @@ export class DiscordAdapter implements PlatformAdapter {
   private intake: RetryingIntake | undefined;
   private connected = false;
   private warnedAboutContent = false;
+  /** REST for replies and typing, on every replica (a standby answers without a gateway session). */
+  private rest: REST | undefined;
+  private leader: LeaderLease | undefined;
 
   constructor(private readonly options: DiscordAdapterOptions) {
     this.apiUrl = options.apiUrl ?? DISCORD_API_URL;
@@ -70,7 +80,36 @@ export class DiscordAdapter implements PlatformAdapter {
   }
 
   async start(sink: InboundSink): Promise<void> {
+    const intake = new RetryingIntake(sink, this.logger, this.options.acceptRetry ?? DEFAULT_ACCEPT_RETRY);
+    this.intake = intake;
+    const store = this.options.store;
+    if (!sharedStore(store)) {
+      await this.connect(sink, intake);
+      return;
+    }
+    const rest = new REST({ api: this.apiUrl, rejectOnRateLimit: this.rateLimitRejection() });
+    rest.setToken(this.options.token);
+    this.rest = rest;
+    this.delivery = new Delivery(rest, [this.options.token]);
+    const application = (await rest.get(Routes.currentApplication())) as { id: string };
+    this.leader = gatewayLeader({
+      store,
+      applicationId: application.id,
+      logger: this.logger,
+      connect: () => this.connect(sink, intake),
+      disconnect: () => this.disconnect(),
+    });
+    await this.leader.start();
+  }
+
+  /** A 429 asking to wait longer than the configured bound fails the call instead of blocking. */
+  private rateLimitRejection(): (limit: RateLimitData) => boolean {
     const maxWait = this.options.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
+    return (limit: RateLimitData) => limit.retryAfter > maxWait;
+  }
+
+  /** Opens the gateway session (and this replica's REST when it has none of its own). */
+  private async connect(sink: InboundSink, intake: RetryingIntake): Promise<void> {
     const clientOptions: ClientOptions = {
       intents: [
         GatewayIntentBits.Guilds,
@@ -79,13 +118,11 @@ export class DiscordAdapter implements PlatformAdapter {
         GatewayIntentBits.DirectMessages,
       ],
       partials: [Partials.Channel],
-      rest: { api: this.apiUrl, rejectOnRateLimit: (limit: RateLimitData) => limit.retryAfter > maxWait },
+      rest: { api: this.apiUrl, rejectOnRateLimit: this.rateLimitRejection() },
     };
     const client = new Client(clientOptions);
     this.client = client;
-    const intake = new RetryingIntake(sink, this.logger, this.options.acceptRetry ?? DEFAULT_ACCEPT_RETRY);
-    this.intake = intake;
-    this.delivery = new Delivery(client.rest, [this.options.token]);
+    if (!this.rest) this.delivery = new Delivery(client.rest, [this.options.token]);
     this.watchConnection(client);
     client.on(Events.MessageCreate, (message) => this.onMessage(message, intake));
     client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(interaction, sink));
@@ -114,16 +151,22 @@ export class DiscordAdapter implements PlatformAdapter {
   }
 
   async stop(): Promise<void> {
+    await this.leader?.stop();
+    await this.disconnect();
+    await this.intake?.stop();
+  }
+
+  private async disconnect(): Promise<void> {
     this.connected = false;
     const client = this.client;
     this.client = undefined;
     await client?.destroy();
-    await this.intake?.stop();
   }
 
-  /** Linked, and no message waiting for the relay to take it. */
+  /** Linked (or standing by for another replica's link), and no message waiting for the relay. */
   isReady(): boolean {
-    return this.connected && !this.intake?.hasWaiting();
+    const linked = this.connected || (this.leader !== undefined && !this.leader.isLeader());
+    return linked && !this.intake?.hasWaiting();
   }
 
   async send(target: ReplyTarget, markdown: string): Promise<SentMessage> {
@@ -131,11 +174,11 @@ export class DiscordAdapter implements PlatformAdapter {
   }
 
   startTyping(target: ReplyTarget): TypingHandle {
-    const client = this.client;
+    const rest = this.rest ?? this.client?.rest;
     const channelId = this.delivery?.typingChannel(target);
-    if (!client || !channelId) return { stop: () => undefined };
+    if (!rest || !channelId) return { stop: () => undefined };
     const show = () =>
-      client.rest
+      rest
         .post(Routes.channelTyping(channelId))
         .catch((error: unknown) => this.logger.debug({ err: error, channelId }, "discord typing failed"));
     void show();
@@ -145,7 +188,9 @@ export class DiscordAdapter implements PlatformAdapter {
 
   async getProfile(message: InboundMessage): Promise<UserProfile | undefined> {
     try {
-      const user = await this.client?.users.fetch(message.author.id);
+      const user = this.client
+        ? await this.client.users.fetch(message.author.id)
+        : await this.standbyUser(message.author.id);
       if (!user) return undefined;
       return {
         userId: user.id,
@@ -156,6 +201,13 @@ export class DiscordAdapter implements PlatformAdapter {
       this.logger.debug({ err: error, userId: message.author.id }, "discord profile lookup failed");
       return undefined;
     }
+  }
+
+  /** A user looked up over REST, for a replica standing by without a gateway client. */
+  private async standbyUser(id: string) {
+    if (!this.rest) return undefined;
+    const user = (await this.rest.get(Routes.user(id))) as APIUser;
+    return { id: user.id, username: user.username, globalName: user.global_name };
   }
 
   doctor(): Promise<DoctorCheck[]> {

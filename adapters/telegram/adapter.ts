@@ -22,12 +22,15 @@ import type {
 } from "../../src/adapter.js";
 import { ConfigError, DeliveryError, StoreError } from "../../src/errors.js";
 import { requireSecretHeader } from "../../src/http/guards.js";
+import { sharedStore } from "../../src/leadership.js";
+import type { Store } from "../../src/store/types.js";
 import { BOT_COMMANDS } from "./commands.js";
 import { checkedWebhook, TELEGRAM_API_ROOT } from "./config.js";
 import { chatIdOf, conversationKey, placement, updateKey } from "./conversation.js";
 import { isRenderingRejection, scrub, toDeliveryError } from "./errors.js";
 import { classifyMessage, displayName } from "./inbound.js";
 import { UpdatePoller } from "./polling.js";
+import { PollingLeader } from "./polling-leader.js";
 import { markdownToPlainText, markdownToTelegramHtml, splitPlain } from "./render.js";
 
 export { BOT_COMMANDS } from "./commands.js";
@@ -52,6 +55,8 @@ export interface TelegramAdapterOptions {
   acceptRetryBaseMs?: number;
   /** Polling while a message is being retried: how often to ask Telegram for newer ones (default 1 s). */
   busyPollMs?: number;
+  /** The bridge's store: when shared (not memory://), long polling runs on the replica holding the poller lock. */
+  store?: Store;
 }
 
 /**
@@ -82,6 +87,7 @@ export class TelegramAdapter implements PlatformAdapter {
   private readonly webhook?: { url: string; secret: string };
   private sink?: InboundSink;
   private poller?: UpdatePoller;
+  private pollingLeader?: PollingLeader;
   private ready = false;
   private mounted = false;
   /** Aborts grammY's getMe retries (it retries network errors without end) when stop() comes first. */
@@ -159,7 +165,30 @@ export class TelegramAdapter implements PlatformAdapter {
       return;
     }
     await this.bot.api.deleteWebhook();
-    const poller = new UpdatePoller(this.bot, {
+    if (sharedStore(this.options.store)) {
+      this.pollingLeader = new PollingLeader({
+        store: this.options.store,
+        botId: me.id,
+        logger: this.logger,
+        makePoller: () => this.makePoller(),
+        onPollingFailed: (error) =>
+          this.logger.error({ err: scrubError(error, this.token) }, "Telegram long polling stopped"),
+      });
+      this.ready = true;
+      await this.pollingLeader.start();
+      return;
+    }
+    const poller = this.makePoller();
+    this.poller = poller;
+    this.ready = true;
+    poller.start().catch((error: unknown) => {
+      this.ready = false;
+      this.logger.error({ err: scrubError(error, this.token) }, "Telegram long polling stopped");
+    });
+  }
+
+  private makePoller(): UpdatePoller {
+    return new UpdatePoller(this.bot, {
       timeoutSeconds: this.options.pollTimeoutSeconds ?? 30,
       allowedUpdates: ALLOWED_UPDATES,
       keyOf: updateKey,
@@ -167,12 +196,6 @@ export class TelegramAdapter implements PlatformAdapter {
       onFetchError: (error) =>
         this.logger.warn({ err: scrubError(error, this.token) }, "getUpdates failed; polling again in 3 s"),
       ...(this.options.busyPollMs !== undefined && { busyPollMs: this.options.busyPollMs }),
-    });
-    this.poller = poller;
-    this.ready = true;
-    poller.start().catch((error: unknown) => {
-      this.ready = false;
-      this.logger.error({ err: scrubError(error, this.token) }, "Telegram long polling stopped");
     });
   }
 
@@ -183,12 +206,14 @@ export class TelegramAdapter implements PlatformAdapter {
     const poller = this.poller;
     this.poller = undefined;
     await poller?.stop();
+    await this.pollingLeader?.stop();
   }
 
   /** Polling: not ready while a message waits to be retried (it is safe at Telegram meanwhile). */
   isReady(): boolean {
     if (!this.ready) return false;
     if (this.webhook) return true;
+    if (this.pollingLeader) return this.pollingLeader.isReady();
     return this.poller?.isRunning() === true && !this.poller.hasRetries();
   }
 

@@ -12,9 +12,9 @@ export const telegramPlatform = definePlatform<TelegramSettings>({
   },
   env: TELEGRAM_ENV,
   settings: ({ env, problems }) => telegramSettings(env, problems),
-  async createAdapter(settings, { logger }) {
+  async createAdapter(settings, { logger, store }) {
     const { createTelegramAdapter } = await import("./adapter.js");
-    return createTelegramAdapter({ ...settings, logger });
+    return createTelegramAdapter({ ...settings, store, logger });
   },
   /** In groups Telegram sends commands as "/help@botname". */
   commandSyntax: (text) => text.replace(/^(\/[A-Za-z0-9_]+)@[A-Za-z0-9_]+(?=\s|$)/, "$1"),

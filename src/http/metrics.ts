@@ -3,6 +3,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Platform } from "../adapter.js";
 import type { BudgetSnapshot } from "../budget/types.js";
+import { leaderRoles } from "../leadership.js";
 import type { RelayObserver } from "../relay/relay.js";
 
 export class BridgeMetrics implements RelayObserver {
@@ -76,6 +77,16 @@ export class BridgeMetrics implements RelayObserver {
         this.reset();
         for (const [i, b] of budgets().entries())
           this.set({ kind: b.kind, budget: String(i) }, b.snapshot.remaining);
+      },
+    });
+    new Gauge({
+      name: "bridge_leader",
+      help: "1 while this replica holds the named connection (Telegram poller, Discord shard), 0 while it stands by",
+      labelNames: ["role"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [role, leading] of leaderRoles) this.set({ role }, leading ? 1 : 0);
       },
     });
   }

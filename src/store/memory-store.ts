@@ -240,6 +240,28 @@ export class MemoryStore implements Store {
   private assertOpen(): void {
     if (this.closed) throw new StoreError("STORE_UNAVAILABLE", "the memory store was closed");
   }
+
+  private readonly locks = new Map<string, { owner: string; until: number }>();
+
+  async holdLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    this.assertOpen();
+    const until = this.now() + durationMs(ttlMs, "ttlMs");
+    const held = this.locks.get(name);
+    if (held && held.owner !== owner && held.until > this.now()) return false;
+    this.locks.set(name, { owner, until });
+    return true;
+  }
+
+  async releaseLock(name: string, owner: string): Promise<void> {
+    this.assertOpen();
+    if (this.locks.get(name)?.owner === owner) this.locks.delete(name);
+  }
+
+  async lockHolder(name: string): Promise<string | undefined> {
+    this.assertOpen();
+    const held = this.locks.get(name);
+    return held && held.until > this.now() ? held.owner : undefined;
+  }
 }
 
 function toItem<T>(item: StoredItem): QueueItem<T> {

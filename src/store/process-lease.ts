@@ -45,7 +45,8 @@ export class ProcessLease {
   }
 }
 
-function diedOnThisHost(owner: string): boolean {
+/** An owner (host/pid/…) that ran on this host and whose process is gone. */
+export function diedOnThisHost(owner: string): boolean {
   const [host, pidText] = owner.split("/");
   const pid = Number(pidText);
   if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;

@@ -361,6 +361,24 @@ export class RedisStore implements Store {
       throw toStoreError(what, err);
     }
   }
+
+  async holdLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const ms = String(durationMs(ttlMs, "ttlMs"));
+    const reply = await this.script("holdLock", HOLD_LOCK, [owner, ms], [this.lockKey(name)]);
+    return reply === 1;
+  }
+
+  async releaseLock(name: string, owner: string): Promise<void> {
+    await this.script("releaseLock", RELEASE_LOCK, [owner], [this.lockKey(name)]);
+  }
+
+  async lockHolder(name: string): Promise<string | undefined> {
+    return (await this.call("lockHolder", (c) => c.get(this.lockKey(name)))) ?? undefined;
+  }
+
+  private lockKey(name: string): string {
+    return `${this.prefix}lock:${name}`;
+  }
 }
 
 function ttl(ttlMs: number | undefined): { ttl?: number } {
@@ -393,3 +411,18 @@ function sha1(source: string): string {
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+// A named lock is P.."lock:"..name holding its owner, expiring with PX. KEYS[1] the lock; ARGV: owner,
+// ttl ms. Takes a free lock or renews one the owner holds; returns 1 when the owner holds it after.
+const HOLD_LOCK = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+return 1
+`;
+
+// KEYS[1] the lock; ARGV[1] owner. Deletes it only while that owner holds it.
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`;

@@ -327,6 +327,34 @@ export class SqliteStore implements Store {
       }
     }
   }
+
+  private lockStatements?: ReturnType<typeof prepareLocks>;
+
+  async holdLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const ms = durationMs(ttlMs, "ttlMs");
+    return this.run("holdLock", () => {
+      const now = this.now();
+      return this.locks().hold.run({ name, owner, until: now + ms, now }).changes === 1;
+    });
+  }
+
+  async releaseLock(name: string, owner: string): Promise<void> {
+    await this.run("releaseLock", () => this.locks().release.run(name, owner));
+  }
+
+  async lockHolder(name: string): Promise<string | undefined> {
+    const row = await this.run(
+      "lockHolder",
+      () => this.locks().holder.get(name, this.now()) as { owner: string } | undefined,
+    );
+    return row?.owner;
+  }
+
+  /** The locks table, created on first use (older files do not have it). */
+  private locks(): ReturnType<typeof prepareLocks> {
+    this.lockStatements ??= prepareLocks(this.db);
+    return this.lockStatements;
+  }
 }
 
 function prepare(db: Database.Database) {
@@ -384,4 +412,22 @@ function isBusy(err: unknown): boolean {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+// One row per named lock; a row whose `until` has passed is free for anyone to take.
+function prepareLocks(db: Database.Database) {
+  db.exec(`CREATE TABLE IF NOT EXISTS locks (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    until INTEGER NOT NULL
+  ) WITHOUT ROWID`);
+  return {
+    hold: db.prepare(
+      `INSERT INTO locks (name, owner, until) VALUES (@name, @owner, @until)
+       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
+       WHERE locks.owner = excluded.owner OR locks.until <= @now`,
+    ),
+    release: db.prepare("DELETE FROM locks WHERE name = ? AND owner = ?"),
+    holder: db.prepare("SELECT owner FROM locks WHERE name = ? AND until > ?"),
+  };
 }

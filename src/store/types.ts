@@ -101,4 +101,16 @@ export interface Store {
   /** Resolves when the store answers; throws a StoreError when it does not (for /readyz, doctor). */
   ping(): Promise<void>;
   close(): Promise<void>;
+
+  // Named locks (one holder at a time, across processes): which replica polls Telegram or holds a
+  // Discord gateway shard. A holder keeps its lock by renewing it; a crashed holder's lock expires.
+  /**
+   * Takes lock `name` for `owner` for `ttlMs` if it is free or expired, or renews it when `owner`
+   * holds it already; false when another owner holds it. Atomic across processes.
+   */
+  holdLock(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Frees lock `name` at once, only if `owner` holds it. */
+  releaseLock(name: string, owner: string): Promise<void>;
+  /** Who holds lock `name` now, or undefined when it is free. */
+  lockHolder(name: string): Promise<string | undefined>;
 }

@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 
 export type ChildSpec =
   | { action: "setIfAbsent"; key: string; count: number }
-  | { action: "claim"; queue: string; owner: string };
+  | { action: "claim"; queue: string; owner: string }
+  | { action: "holdLock"; name: string; count: number };
 
 export interface ChildRun {
   ready: Promise<void>;

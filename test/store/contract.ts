@@ -431,5 +431,64 @@ export function storeContract(name: string, harness: ContractHarness): void {
         expect((error as StoreError).code).toBe("STORE_UNAVAILABLE");
       }
     });
+
+    it("gives a named lock to one of 50 racing takers, and keeps it for its holder", async () => {
+      const store = await open();
+      const name = unique("lock");
+      const ttl = harness.fakeClock ? 60_000 : 5_000;
+      const takers = Array.from({ length: 50 }, (_, i) => `replica-${i}`);
+      const wins = await Promise.all(takers.map((owner) => store.holdLock(name, owner, ttl)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      const holder = takers[wins.indexOf(true)]!;
+      expect(await store.lockHolder(name)).toBe(holder);
+      expect(await store.holdLock(name, holder, ttl)).toBe(true);
+      expect(await store.holdLock(name, "someone-else", ttl)).toBe(false);
+      expect(await store.lockHolder(name)).toBe(holder);
+    });
+
+    it("lets another replica take a lock its holder stopped renewing, once it expires", async () => {
+      const store = await open();
+      const name = unique("lock");
+      const ttl = harness.fakeClock ? 60_000 : 200;
+      expect(await store.holdLock(name, "crashed", ttl)).toBe(true);
+      if (harness.fakeClock) {
+        clock.advance(ttl - 1);
+        expect(await store.holdLock(name, "standby", ttl)).toBe(false);
+      }
+      await pass(ttl + 1, async () => (await store.lockHolder(name)) === undefined, "the lock to expire");
+      expect(await store.holdLock(name, "standby", ttl)).toBe(true);
+      expect(await store.lockHolder(name)).toBe("standby");
+      expect(await store.holdLock(name, "crashed", ttl)).toBe(false);
+    });
+
+    it("frees a lock only for its holder", async () => {
+      const store = await open();
+      const name = unique("lock");
+      expect(await store.holdLock(name, "A", 60_000)).toBe(true);
+      await store.releaseLock(name, "B");
+      expect(await store.lockHolder(name)).toBe("A");
+      expect(await store.holdLock(name, "B", 60_000)).toBe(false);
+      await store.releaseLock(name, "A");
+      expect(await store.lockHolder(name)).toBeUndefined();
+      expect(await store.holdLock(name, "B", 60_000)).toBe(true);
+      await expect(store.holdLock(name, "B", 0)).rejects.toThrow(TypeError);
+    });
+
+    if (harness.url) {
+      const url = harness.url;
+      it("gives a named lock to exactly one of 50 takers in two processes", async () => {
+        const store = await openRealTime();
+        const name = unique("lock-race");
+        const child = runChild(url(), { action: "holdLock", name, count: 25 });
+        await child.ready;
+        child.go();
+        const mine = await Promise.all(
+          Array.from({ length: 25 }, (_, i) => store.holdLock(name, `parent-${i}`, 600_000)),
+        );
+        const theirs = (await child.result) as boolean[];
+        expect(theirs).toHaveLength(25);
+        expect([...mine, ...theirs].filter(Boolean)).toHaveLength(1);
+      });
+    }
   });
 }

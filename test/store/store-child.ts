@@ -14,6 +14,9 @@ await once(process.stdin, "end");
 let result: unknown;
 if (spec.action === "setIfAbsent") {
   result = await Promise.all(Array.from({ length: spec.count }, () => store.setIfAbsent(spec.key, "child")));
+} else if (spec.action === "holdLock") {
+  const takers = Array.from({ length: spec.count }, (_, i) => `child-${i}`);
+  result = await Promise.all(takers.map((owner) => store.holdLock(spec.name, owner, 600_000)));
 } else {
   const ids: string[] = [];
   for (;;) {
