@@ -1,8 +1,9 @@
 // Every text the bridge itself says to chat users, in one place: help, greeting, notices, apologies
 // and the Slack adapter's own (placeholder, status, slash-command fallbacks), in English by default.
-// Operators replace any of them in the config file, globally or per route (`texts:`), e.g. to give a German workspace German texts. Placeholders in braces are filled in:
-// {max} (characters), {position} (place in line), {wait} ("about 2 minutes"), {messages} and
-// {minutes} (the per-user quota).
+// Operators replace any of them in the config file, globally or per route (`texts:`), e.g. to give
+// a German workspace German texts. Placeholders in braces are filled in: {max} (characters),
+// {position} (place in line), {wait} ("about 2 minutes"), {messages} and {minutes} (the per-user
+// quota).
 import type { AssistantErrorCode } from "../errors.js";
 
 export const DEFAULT_TEXTS = {
