@@ -26,6 +26,7 @@ import type {
   TypingHandle,
   UserProfile,
 } from "../../src/adapter.js";
+import { renewingIndicator } from "../../src/kit/index.js";
 import { type LeaderLease, sharedStore } from "../../src/leadership.js";
 import type { Store } from "../../src/store/types.js";
 import { handleCommand, registerCommands } from "./commands.js";
@@ -177,13 +178,10 @@ export class DiscordAdapter implements PlatformAdapter {
     const rest = this.rest ?? this.client?.rest;
     const channelId = this.delivery?.typingChannel(target);
     if (!rest || !channelId) return { stop: () => undefined };
-    const show = () =>
-      rest
-        .post(Routes.channelTyping(channelId))
-        .catch((error: unknown) => this.logger.debug({ err: error, channelId }, "discord typing failed"));
-    void show();
-    const timer = setInterval(show, TYPING_RENEW_MS);
-    return { stop: () => clearInterval(timer) };
+    return renewingIndicator((signal) => rest.post(Routes.channelTyping(channelId), { signal }), {
+      everyMs: TYPING_RENEW_MS,
+      onError: (error) => this.logger.debug({ err: error, channelId }, "discord typing failed"),
+    });
   }
 
   async getProfile(message: InboundMessage): Promise<UserProfile | undefined> {

@@ -6,8 +6,8 @@
 // 500, so Telegram sends it again). Flood limits are waited out within caps (auto-retry).
 import { autoRetry } from "@grammyjs/auto-retry";
 import { sequentialize } from "@grammyjs/runner";
-import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { Bot, BotError, GrammyError, HttpError, webhookCallback } from "grammy";
+import express, { type Express, type Request, type Response } from "express";
+import { Bot, BotError, GrammyError, webhookCallback } from "grammy";
 import type { Message, Update, User, UserFromGetMe } from "grammy/types";
 import type { Logger } from "pino";
 import type {
@@ -22,12 +22,13 @@ import type {
 } from "../../src/adapter.js";
 import { ConfigError, DeliveryError, StoreError } from "../../src/errors.js";
 import { requireSecretHeader } from "../../src/http/guards.js";
+import { notReadyGuard, Redactor, renewingIndicator } from "../../src/kit/index.js";
 import { sharedStore } from "../../src/leadership.js";
 import type { Store } from "../../src/store/types.js";
 import { BOT_COMMANDS } from "./commands.js";
 import { checkedWebhook, TELEGRAM_API_ROOT } from "./config.js";
 import { chatIdOf, conversationKey, placement, updateKey } from "./conversation.js";
-import { isRenderingRejection, scrub, toDeliveryError } from "./errors.js";
+import { isRenderingRejection, toDeliveryError } from "./errors.js";
 import { classifyMessage, displayName } from "./inbound.js";
 import { UpdatePoller } from "./polling.js";
 import { PollingLeader } from "./polling-leader.js";
@@ -84,6 +85,7 @@ export class TelegramAdapter implements PlatformAdapter {
   private readonly bot: Bot;
   private readonly logger: Logger;
   private readonly token: string;
+  private readonly redactor: Redactor;
   private readonly webhook?: { url: string; secret: string };
   private sink?: InboundSink;
   private poller?: UpdatePoller;
@@ -102,6 +104,7 @@ export class TelegramAdapter implements PlatformAdapter {
       ]);
     }
     this.token = options.token;
+    this.redactor = new Redactor([options.token]);
     this.logger = options.logger.child({ platform: "telegram" });
     if (options.webhook) this.webhook = checkedWebhook(options.webhook);
     const botConfig: ConstructorParameters<typeof Bot>[1] = {
@@ -123,13 +126,7 @@ export class TelegramAdapter implements PlatformAdapter {
     const handle = webhookCallback(this.bot, "express", { secretToken: this.webhook.secret });
     app.post(
       WEBHOOK_PATH,
-      (_req: Request, res: Response, next: NextFunction) => {
-        if (!this.ready) {
-          res.status(503).json({ ok: false, description: "bridge not ready" });
-          return;
-        }
-        next();
-      },
+      notReadyGuard(() => this.ready, { ok: false, description: "bridge not ready" }),
       requireSecretHeader("x-telegram-bot-api-secret-token", this.webhook.secret),
       express.json({ limit: "1mb" }),
       async (req: Request, res: Response) => {
@@ -137,7 +134,7 @@ export class TelegramAdapter implements PlatformAdapter {
           await handle(req, res);
         } catch (error) {
           this.logger.warn(
-            { err: scrubError(error instanceof BotError ? error.error : error, this.token) },
+            { err: this.redactor.error(error instanceof BotError ? error.error : error) },
             "could not take a Telegram update; answering 500 so Telegram sends it again",
           );
           if (!res.headersSent) res.status(500).json({ ok: false, description: "try again later" });
@@ -156,7 +153,7 @@ export class TelegramAdapter implements PlatformAdapter {
     );
     this.logger.info(privacyNote(me));
     await this.bot.api.setMyCommands([...BOT_COMMANDS]).catch((error: unknown) => {
-      this.logger.warn({ err: scrubError(error, this.token) }, "could not register the bot's commands");
+      this.logger.warn({ err: this.redactor.error(error) }, "could not register the bot's commands");
     });
     if (this.webhook) {
       if (!this.mounted) throw new Error("Telegram webhook mode: call mountHttp(app) before start()");
@@ -172,7 +169,7 @@ export class TelegramAdapter implements PlatformAdapter {
         logger: this.logger,
         makePoller: () => this.makePoller(),
         onPollingFailed: (error) =>
-          this.logger.error({ err: scrubError(error, this.token) }, "Telegram long polling stopped"),
+          this.logger.error({ err: this.redactor.error(error) }, "Telegram long polling stopped"),
       });
       this.ready = true;
       await this.pollingLeader.start();
@@ -183,7 +180,7 @@ export class TelegramAdapter implements PlatformAdapter {
     this.ready = true;
     poller.start().catch((error: unknown) => {
       this.ready = false;
-      this.logger.error({ err: scrubError(error, this.token) }, "Telegram long polling stopped");
+      this.logger.error({ err: this.redactor.error(error) }, "Telegram long polling stopped");
     });
   }
 
@@ -194,7 +191,7 @@ export class TelegramAdapter implements PlatformAdapter {
       keyOf: updateKey,
       retryDelay: (error, update, attempt) => this.retryDelay(error, update, attempt),
       onFetchError: (error) =>
-        this.logger.warn({ err: scrubError(error, this.token) }, "getUpdates failed; polling again in 3 s"),
+        this.logger.warn({ err: this.redactor.error(error) }, "getUpdates failed; polling again in 3 s"),
       ...(this.options.busyPollMs !== undefined && { busyPollMs: this.options.busyPollMs }),
     });
   }
@@ -236,27 +233,15 @@ export class TelegramAdapter implements PlatformAdapter {
   }
 
   startTyping(target: ReplyTarget): TypingHandle {
-    const abort = new AbortController();
     const thread = target.conversation.threadId;
     const other = thread ? { message_thread_id: Number(thread) } : {};
-    const tick = (): void => {
-      this.bot.api
-        .sendChatAction(chatIdOf(target), "typing", other, grammySignal(abort.signal))
-        .catch((error: unknown) => {
-          if (!abort.signal.aborted) {
-            this.logger.debug({ err: scrubError(error, this.token) }, "typing indicator failed");
-          }
-        });
-    };
-    tick();
-    const timer = setInterval(tick, this.options.typingIntervalMs ?? 4000);
-    return {
-      stop: () => {
-        if (abort.signal.aborted) return;
-        clearInterval(timer);
-        abort.abort();
+    return renewingIndicator(
+      (signal) => this.bot.api.sendChatAction(chatIdOf(target), "typing", other, grammySignal(signal)),
+      {
+        everyMs: this.options.typingIntervalMs ?? 4000,
+        onError: (error) => this.logger.debug({ err: this.redactor.error(error) }, "typing indicator failed"),
       },
-    };
+    );
   }
 
   async getProfile(message: InboundMessage): Promise<UserProfile | undefined> {
@@ -350,7 +335,7 @@ export class TelegramAdapter implements PlatformAdapter {
     if (classified.kind === "skip") return;
     if (classified.kind === "non-text") {
       this.sendPlain(classified.replyTarget, TEXT_ONLY_NOTICE).catch((error: unknown) => {
-        this.logger.warn({ err: scrubError(error, this.token) }, "could not answer a non-text message");
+        this.logger.warn({ err: this.redactor.error(error) }, "could not answer a non-text message");
       });
       return;
     }
@@ -362,7 +347,7 @@ export class TelegramAdapter implements PlatformAdapter {
   /** Polling: when to try a failed update again; undefined gives it up (logged as lost). */
   private retryDelay(error: unknown, update: Update, attempt: number): number | undefined {
     const storeTrouble = error instanceof StoreError || isRetryable(error);
-    const context = { err: scrubError(error, this.token), attempt, updateId: update.update_id };
+    const context = { err: this.redactor.error(error), attempt, updateId: update.update_id };
     if (!storeTrouble && attempt >= ACCEPT_MAX_ATTEMPTS) {
       this.logger.error(context, "gave up on a Telegram message the bridge could not handle; it is lost");
       return undefined;
@@ -411,11 +396,4 @@ function isRetryable(error: unknown): boolean {
 /** grammY types its signal parameter with the abort-controller polyfill; Node's own signal works. */
 function grammySignal(signal: AbortSignal): Parameters<Bot["api"]["sendChatAction"]>[3] {
   return signal as unknown as Parameters<Bot["api"]["sendChatAction"]>[3];
-}
-
-function scrubError(error: unknown, token: string): unknown {
-  if (error instanceof HttpError || error instanceof GrammyError || error instanceof Error) {
-    return { name: error.name, message: scrub(error.message, token) };
-  }
-  return scrub(String(error), token);
 }
