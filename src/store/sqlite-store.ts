@@ -9,7 +9,15 @@ import type { Logger } from "pino";
 import { DEFAULTS } from "../defaults.js";
 import { StoreError } from "../errors.js";
 import { decodeValue, durationMs, encodeValue } from "./encoding.js";
-import type { BatchResult, ClaimOptions, QueueItem, SlotResult, Store, WriteOp } from "./types.js";
+import type {
+  AppendedItem,
+  BatchResult,
+  ClaimOptions,
+  QueueItem,
+  SlotResult,
+  Store,
+  WriteOp,
+} from "./types.js";
 
 export interface SqliteStoreOptions {
   opTimeoutMs?: number;
@@ -38,6 +46,7 @@ const SCHEMA = `
     owner TEXT
   );
   CREATE INDEX IF NOT EXISTS queue_items_by_queue ON queue_items (queue, seq);
+  CREATE INDEX IF NOT EXISTS queue_items_by_group ON queue_items (queue, grp, seq);
   CREATE TABLE IF NOT EXISTS leases (
     owner TEXT PRIMARY KEY,
     until INTEGER NOT NULL
@@ -51,25 +60,25 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS slots_by_time ON slots (key, at);
 `;
 
-// Claimable: no live lease holds the item, and no earlier item of its group is held by another live
-// process (that process answers the conversation in order). An item's id is its seq, as text.
+// Claimable: no live lease holds the item, and no other live process holds an item of its group
+// (that process answers the conversation, in order). An item's id is its seq, as text.
 const CLAIMABLE = `
   WITH blocked AS (
-    SELECT j.grp, MIN(j.seq) AS first FROM queue_items j
+    SELECT DISTINCT j.grp FROM queue_items j
     JOIN leases l ON l.owner = j.owner AND l.until > @now
     WHERE j.queue = @queue AND j.owner <> @owner
-    GROUP BY j.grp
   )
   SELECT i.seq, i.grp, i.payload FROM queue_items i
   LEFT JOIN leases l ON l.owner = i.owner AND l.until > @now
-  LEFT JOIN blocked b ON b.grp = i.grp
   WHERE i.queue = @queue AND (l.owner IS NULL OR (@own = 1 AND i.owner = @owner))
-    AND (b.first IS NULL OR i.seq < b.first)
+    AND i.grp NOT IN (SELECT grp FROM blocked)
   ORDER BY i.seq
   LIMIT @limit
 `;
 
 type Row = { seq: number; grp: string; payload: string };
+/** An item of a group, with whether its owner's lease lives. */
+type Member = { seq: number; owner: string | null; live: 0 | 1; payload: string };
 
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const file = resolve(path);
@@ -264,8 +273,9 @@ export class SqliteStore implements Store {
     const s = this.statements;
     const now = this.now();
     for (const op of ops)
-      if (op.op === "claim" && s.exists.get(op.key, now)) return { applied: false, appended: [] };
-    const appended: QueueItem[] = [];
+      if (op.op === "claim" && s.exists.get(op.key, now)) return { applied: false, appended: [], taken: [] };
+    const appended: AppendedItem[] = [];
+    const taken: QueueItem[] = [];
     ops.forEach((op, i) => {
       const data = encoded[i]!;
       switch (op.op) {
@@ -277,9 +287,40 @@ export class SqliteStore implements Store {
           s.delete.get(op.key);
           break;
         case "append": {
-          const seq = Number(s.append.run(op.queue, op.group, data, op.owner).lastInsertRowid);
-          const { queue, group, owner } = op;
-          appended.push({ id: String(seq), queue, group, seq, payload: decodeValue(data), owner });
+          const joined =
+            op.joinHolder && op.owner !== undefined
+              ? this.join(op.queue, op.group, op.owner, now)
+              : undefined;
+          const owner = joined?.owner ?? op.owner;
+          const seq = Number(s.append.run(op.queue, op.group, data, owner).lastInsertRowid);
+          const { queue, group } = op;
+          const item: AppendedItem = {
+            id: String(seq),
+            queue,
+            group,
+            seq,
+            payload: decodeValue(data),
+            owner,
+          };
+          if (joined) item.earlier = joined.earlier;
+          appended.push(item);
+          break;
+        }
+        case "take": {
+          const members = s.groupItems.all(now, op.queue, op.group) as Member[];
+          if (members.some((m) => m.live === 1 && m.owner !== op.owner)) break;
+          for (const m of members) {
+            s.setOwner.run(op.owner, m.seq);
+            const { queue, group, owner } = op;
+            taken.push({
+              id: String(m.seq),
+              queue,
+              group,
+              seq: m.seq,
+              payload: decodeValue(m.payload),
+              owner,
+            });
+          }
           break;
         }
         case "update":
@@ -290,7 +331,30 @@ export class SqliteStore implements Store {
           break;
       }
     });
-    return { applied: true, appended };
+    return { applied: true, appended, taken };
+  }
+
+  /**
+   * Who gets an item appended to `group` with `joinHolder`: the live holder of one of its items,
+   * else the appender, which then takes the group's unheld items too.
+   */
+  private join(
+    queue: string,
+    group: string,
+    appender: string,
+    now: number,
+  ): { owner: string; earlier: string[] } {
+    const members = this.statements.groupItems.all(now, queue, group) as Member[];
+    const holder = members.find((m) => m.live === 1)?.owner ?? appender;
+    const earlier: string[] = [];
+    for (const m of members) {
+      if (holder === appender && m.live === 0) {
+        this.statements.setOwner.run(appender, m.seq);
+        m.owner = appender;
+      }
+      if (m.owner === holder) earlier.push(String(m.seq));
+    }
+    return { owner: holder, earlier };
   }
 
   private expiry(ttlMs: number | undefined): number | null {
@@ -346,6 +410,12 @@ function prepare(db: Database.Database) {
     append: db.prepare("INSERT INTO queue_items (queue, grp, payload, owner) VALUES (?, ?, ?, ?)"),
     update: db.prepare("UPDATE queue_items SET payload = ? WHERE queue = ? AND seq = ?"),
     ack: db.prepare("DELETE FROM queue_items WHERE queue = ? AND seq = ?"),
+    groupItems: db.prepare(
+      `SELECT i.seq, i.owner, i.payload, (l.owner IS NOT NULL) AS live FROM queue_items i
+       LEFT JOIN leases l ON l.owner = i.owner AND l.until > ?
+       WHERE i.queue = ? AND i.grp = ? ORDER BY i.seq`,
+    ),
+    setOwner: db.prepare("UPDATE queue_items SET owner = ? WHERE seq = ?"),
     claim: db.prepare(
       `UPDATE queue_items SET owner = @owner WHERE seq IN (SELECT seq FROM (${CLAIMABLE}))
        RETURNING seq, grp, payload`,
