@@ -51,7 +51,7 @@ export const DEFAULTS = {
   longWaitNoticeMs: 20_000,
   /**
    * How long a crashed bridge process keeps what it held in the store before another process takes
-   * it over (one that died on the same host is noticed at once).
+   * it over (one that died on the same host is noticed at once). PROCESS_LEASE_MS overrides it.
    */
   processLeaseMs: 30_000,
   /** /readyz waits this long for the store before calling it unreachable (it must answer within 1 s). */

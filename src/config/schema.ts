@@ -53,6 +53,7 @@ export const envSchema = z.object({
     z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional(),
   ),
   SHUTDOWN_TIMEOUT_MS: intInRange(0, 3_600_000).default(DEFAULTS.shutdownTimeoutMs),
+  PROCESS_LEASE_MS: intInRange(1_000, 3_600_000).default(DEFAULTS.processLeaseMs),
 });
 export type EnvInput = z.input<typeof envSchema>;
 
