@@ -15,6 +15,7 @@ import type {
 } from "../adapter.js";
 import type { AssistantApi } from "../assistant/types.js";
 import type { CallBudget } from "../budget/types.js";
+import { BoundedSet } from "../bounded-set.js";
 import { DEFAULTS } from "../defaults.js";
 import { AssistantError, DeliveryError, StoreError } from "../errors.js";
 import { StoreHealth } from "../store/health.js";
@@ -103,6 +104,11 @@ export class Relay implements InboundSink {
   private readonly pending: MessageQueue;
   /** Messages this process accepted or took over and has not finished: queue id → conversation. */
   private readonly held = new Map<string, string>();
+  /**
+   * Messages finished here lately: a store answer sent before one was acked may be read after it
+   * (its continuation ran later), and must not queue it again.
+   */
+  private readonly finished = new BoundedSet({ max: 10_000 });
   private adoptTimer?: NodeJS.Timeout;
   /** A write of this process's own queue failed in a way that may have been applied all the same. */
   private unsureOfOwn = false;
@@ -228,7 +234,7 @@ export class Relay implements InboundSink {
    * already.
    */
   private schedule(record: PendingMessage): boolean {
-    if (this.held.has(record.id)) return false;
+    if (this.held.has(record.id) || this.finished.has(record.id)) return false;
     const convKey = conversationKey(record.message.conversation);
     this.held.set(record.id, convKey);
     this.scheduler.insertInOrder(convKey, record, bySeq);
@@ -246,7 +252,10 @@ export class Relay implements InboundSink {
     await this.durably(async () => {
       handed = await this.pending.answered(items, thenTake);
     });
-    for (const item of items) this.held.delete(item.id);
+    for (const item of items) {
+      this.held.delete(item.id);
+      this.finished.add(item.id);
+    }
     this.scheduleHanded(handed);
   }
 
@@ -389,7 +398,7 @@ export class Relay implements InboundSink {
       // Another replica is answering this conversation: it takes the message after what it has.
       if (!added.mine) return { status: "queued", position: 1 };
       // Older messages other replicas handed this one, not known here yet, go first.
-      if (added.earlier.some((id) => !this.held.has(id)))
+      if (added.earlier.some((id) => !this.held.has(id) && !this.finished.has(id)))
         this.scheduleHanded(await this.durablyTake(convKey));
       this.schedule(added.record);
       const position = this.scheduler.positionOf(convKey);
