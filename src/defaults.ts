@@ -54,6 +54,11 @@ export const DEFAULTS = {
    * it over (one that died on the same host is noticed at once). PROCESS_LEASE_MS overrides it.
    */
   processLeaseMs: 30_000,
+  /**
+   * A budget slot whose call never finished (its process died) stops counting this long after it
+   * was taken; one whose call finished counts until a window after that. Above the longest request.
+   */
+  budgetSlotMaxFlightMs: 120_000,
   /** /readyz waits this long for the store before calling it unreachable (it must answer within 1 s). */
   readinessStoreCheckMs: 700,
   /** Posting a reply chunk: bounded retries for transport failures. */

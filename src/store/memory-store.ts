@@ -5,6 +5,7 @@
 import { DEFAULTS } from "../defaults.js";
 import { StoreError } from "../errors.js";
 import { decodeValue, durationMs, encodeValue } from "./encoding.js";
+import { slotWait } from "./slot-wait.js";
 import type {
   AppendedItem,
   BatchResult,
@@ -42,8 +43,10 @@ export class MemoryStore implements Store {
   /** Per queue and group, the same items (what a `joinHolder` append and a `take` look at). */
   private readonly groups = new Map<string, Map<string, Map<string, StoredItem>>>();
   private readonly leases = new Map<string, number>();
-  /** Per budget window, when each slot was taken (by member). */
+  /** Per budget window, when each finished slot's call finished (by member). */
   private readonly slots = new Map<string, Map<string, number>>();
+  /** Per budget window, when each slot whose call still runs was taken (by member). */
+  private readonly flying = new Map<string, Map<string, number>>();
   private seq = 0;
   private closed = false;
   private readonly now: () => number;
@@ -215,32 +218,36 @@ export class MemoryStore implements Store {
 
   async takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult> {
     this.assertOpen();
-    const times = this.window(key, spanMs);
-    const live = [...times.values()].sort((a, b) => a - b);
-    if (live.length < limit) {
-      times.set(member, this.now());
+    const done = [...this.window(this.slots, key, spanMs).values()].sort((a, b) => a - b);
+    const flying = this.window(this.flying, key, DEFAULTS.budgetSlotMaxFlightMs);
+    const count = done.length + flying.size;
+    if (count < limit) {
+      flying.set(member, this.now());
       return { taken: true };
     }
-    return { taken: false, waitMs: live[live.length - limit]! + spanMs - this.now() };
+    return { taken: false, waitMs: slotWait(done, count - limit, spanMs, this.now()) };
   }
 
   async finishSlot(key: string, spanMs: number, member: string): Promise<void> {
     this.assertOpen();
-    const times = this.window(key, spanMs);
-    if (times.has(member)) times.set(member, this.now());
+    const done = this.window(this.slots, key, spanMs);
+    if (this.window(this.flying, key, DEFAULTS.budgetSlotMaxFlightMs).delete(member) || done.has(member))
+      done.set(member, this.now());
   }
 
   async listSlots(key: string, spanMs: number): Promise<number[]> {
     this.assertOpen();
-    return [...this.window(key, spanMs).values()].sort((a, b) => a - b);
+    const done = this.window(this.slots, key, spanMs).values();
+    const flying = this.window(this.flying, key, DEFAULTS.budgetSlotMaxFlightMs).values();
+    return [...done, ...flying].sort((a, b) => a - b);
   }
 
-  /** A budget window's slots, without those that have left it. */
-  private window(key: string, spanMs: number): Map<string, number> {
-    let times = this.slots.get(key);
+  /** A budget window's slots of one kind, without those older than `spanMs`. */
+  private window(of: Map<string, Map<string, number>>, key: string, spanMs: number): Map<string, number> {
+    let times = of.get(key);
     if (!times) {
       times = new Map();
-      this.slots.set(key, times);
+      of.set(key, times);
     }
     const now = this.now();
     for (const [member, at] of times) if (at <= now - spanMs) times.delete(member);

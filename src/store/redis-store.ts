@@ -164,38 +164,46 @@ end
 return out
 `;
 
-// A budget window as a sorted set of slot members scored by when they were taken (Redis's clock).
-// KEYS[1] the set; ARGV: span ms, limit, member. Returns {1} when taken, else {0, ms until one frees}.
-const TAKE_SLOT = `
+// A budget window as two sorted sets: KEYS[1] the slots whose call finished, scored by when it did,
+// and KEYS[2] those whose call still runs, scored by when they were taken (Redis's clock).
+const NOW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local span, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+`;
+
+// ARGV: span ms, limit, member, longest flight ms. Returns {1} when taken, else {0, ms until one frees}.
+const TAKE_SLOT = `${NOW}
+local span, limit, flight = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
-local count = redis.call('ZCARD', KEYS[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - flight)
+local done = redis.call('ZCARD', KEYS[1])
+local count = done + redis.call('ZCARD', KEYS[2])
 if count < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], span)
+  redis.call('ZADD', KEYS[2], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], flight)
   return {1}
 end
+if count - limit >= done then return {0, span} end
 local blocker = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
 return {0, tonumber(blocker[2]) + span - now}
 `;
 
-// KEYS[1] the set; ARGV: member, span ms. Moves a taken slot to now.
-const FINISH_SLOT = `
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  local t = redis.call('TIME')
-  redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+// ARGV: member, span ms. The call finished now: the slot counts a span from now.
+const FINISH_SLOT = `${NOW}
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 or redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[1])
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 end
 return 0
 `;
 
-// KEYS[1] the set; ARGV: span ms. The times of the slots still in the window.
-const LIST_SLOTS = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - tonumber(ARGV[1])), '+inf', 'WITHSCORES')
+// ARGV: span ms, longest flight ms. The times of the slots that count now, both kinds.
+const LIST_SLOTS = `${NOW}
+local out = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - tonumber(ARGV[1])), '+inf', 'WITHSCORES')
+for _, v in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. (now - tonumber(ARGV[2])), '+inf', 'WITHSCORES')) do
+  table.insert(out, v)
+end
+return out
 `;
 
 type Client = ReturnType<typeof createClient>;
@@ -367,26 +375,26 @@ export class RedisStore implements Store {
     const reply = (await this.script(
       "takeSlot",
       TAKE_SLOT,
-      [String(spanMs), String(limit), member],
-      [this.slots(key)],
+      [String(spanMs), String(limit), member, String(DEFAULTS.budgetSlotMaxFlightMs)],
+      this.slotKeys(key),
     )) as number[];
     return reply[0] === 1 ? { taken: true } : { taken: false, waitMs: Math.max(0, Number(reply[1])) };
   }
 
   async finishSlot(key: string, spanMs: number, member: string): Promise<void> {
-    await this.script("finishSlot", FINISH_SLOT, [member, String(spanMs)], [this.slots(key)]);
+    await this.script("finishSlot", FINISH_SLOT, [member, String(spanMs)], this.slotKeys(key));
   }
 
   async listSlots(key: string, spanMs: number): Promise<number[]> {
     const flat = (await this.script(
       "listSlots",
       LIST_SLOTS,
-      [String(spanMs)],
-      [this.slots(key)],
+      [String(spanMs), String(DEFAULTS.budgetSlotMaxFlightMs)],
+      this.slotKeys(key),
     )) as string[];
     const times: number[] = [];
     for (let i = 1; i < flat.length; i += 2) times.push(Number(flat[i]));
-    return times;
+    return times.sort((a, b) => a - b);
   }
 
   async queueSize(queue: string): Promise<number> {
@@ -412,8 +420,9 @@ export class RedisStore implements Store {
     return `${this.prefix}kv:${key}`;
   }
 
-  private slots(key: string): string {
-    return `${this.prefix}slots:${key}`;
+  /** A budget window's finished slots and its slots in flight. */
+  private slotKeys(key: string): [string, string] {
+    return [`${this.prefix}slots:${key}`, `${this.prefix}flying:${key}`];
   }
 
   private lease(owner: string): string {

@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { DEFAULTS } from "../defaults.js";
 import { StoreError } from "../errors.js";
 import { decodeValue, durationMs, encodeValue } from "./encoding.js";
+import { slotWait } from "./slot-wait.js";
 import type {
   AppendedItem,
   BatchResult,
@@ -58,6 +59,12 @@ const SCHEMA = `
     PRIMARY KEY (key, member)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS slots_by_time ON slots (key, at);
+  CREATE TABLE IF NOT EXISTS slots_flying (
+    key TEXT NOT NULL,
+    member TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (key, member)
+  ) WITHOUT ROWID;
 `;
 
 // Claimable: no live lease holds the item, and no other live process holds an item of its group
@@ -106,6 +113,7 @@ export class SqliteStore implements Store {
   private readonly sweepIntervalMs: number;
   private statements!: ReturnType<typeof prepare>;
   private batchTx!: Database.Transaction<(ops: WriteOp[], encoded: string[]) => BatchResult>;
+  private finishSlotTx!: Database.Transaction<(key: string, member: string) => void>;
   private takeSlotTx!: Database.Transaction<
     (key: string, spanMs: number, limit: number, member: string) => SlotResult
   >;
@@ -133,15 +141,24 @@ export class SqliteStore implements Store {
     this.statements = prepare(this.db);
     this.batchTx = this.db.transaction((ops: WriteOp[], encoded: string[]) => this.applyBatch(ops, encoded));
     this.takeSlotTx = this.db.transaction((key: string, spanMs: number, limit: number, member: string) => {
+      const s = this.statements;
       const now = this.now();
-      this.statements.pruneSlots.run(key, now - spanMs);
-      const { n } = this.statements.countSlots.get(key) as { n: number };
-      if (n < limit) {
-        this.statements.putSlot.run(key, member, now);
+      s.pruneSlots.run(key, now - spanMs);
+      s.pruneFlying.run(key, now - DEFAULTS.budgetSlotMaxFlightMs);
+      const done = (s.slotTimes.all(key, now - spanMs) as Array<{ at: number }>).map((r) => r.at);
+      const { n: flying } = s.countFlying.get(key) as { n: number };
+      const count = done.length + flying;
+      if (count < limit) {
+        s.putFlying.run(key, member, now);
         return { taken: true } as const;
       }
-      const { at } = this.statements.blockingSlot.get(key, n - limit) as { at: number };
-      return { taken: false, waitMs: at + spanMs - now } as const;
+      return { taken: false, waitMs: slotWait(done, count - limit, spanMs, now) } as const;
+    });
+    this.finishSlotTx = this.db.transaction((key: string, member: string) => {
+      const now = this.now();
+      if (this.statements.landFlying.run(key, member).changes > 0)
+        this.statements.putSlot.run(key, member, now);
+      else this.statements.moveSlot.run(now, key, member);
     });
     await this.sweep();
     this.sweeper = setInterval(() => {
@@ -233,13 +250,18 @@ export class SqliteStore implements Store {
   }
 
   async finishSlot(key: string, _spanMs: number, member: string): Promise<void> {
-    await this.run("finishSlot", () => this.statements.moveSlot.run(this.now(), key, member));
+    await this.run("finishSlot", () => this.finishSlotTx.immediate(key, member));
   }
 
   async listSlots(key: string, spanMs: number): Promise<number[]> {
-    return this.run("listSlots", () =>
-      (this.statements.slotTimes.all(key, this.now() - spanMs) as Array<{ at: number }>).map((r) => r.at),
-    );
+    return this.run("listSlots", () => {
+      const now = this.now();
+      const done = this.statements.slotTimes.all(key, now - spanMs) as Array<{ at: number }>;
+      const flying = this.statements.flyingTimes.all(key, now - DEFAULTS.budgetSlotMaxFlightMs) as Array<{
+        at: number;
+      }>;
+      return [...done, ...flying].map((r) => r.at).sort((a, b) => a - b);
+    });
   }
 
   async queueSize(queue: string): Promise<number> {
@@ -429,9 +451,12 @@ function prepare(db: Database.Database) {
     sweepLeases: db.prepare("DELETE FROM leases WHERE until <= ?"),
     liveLeases: db.prepare("SELECT owner FROM leases WHERE until > ?"),
     pruneSlots: db.prepare("DELETE FROM slots WHERE key = ? AND at <= ?"),
-    countSlots: db.prepare("SELECT COUNT(*) AS n FROM slots WHERE key = ?"),
     putSlot: db.prepare("INSERT OR REPLACE INTO slots (key, member, at) VALUES (?, ?, ?)"),
-    blockingSlot: db.prepare("SELECT at FROM slots WHERE key = ? ORDER BY at LIMIT 1 OFFSET ?"),
+    pruneFlying: db.prepare("DELETE FROM slots_flying WHERE key = ? AND at <= ?"),
+    countFlying: db.prepare("SELECT COUNT(*) AS n FROM slots_flying WHERE key = ?"),
+    putFlying: db.prepare("INSERT OR REPLACE INTO slots_flying (key, member, at) VALUES (?, ?, ?)"),
+    landFlying: db.prepare("DELETE FROM slots_flying WHERE key = ? AND member = ?"),
+    flyingTimes: db.prepare("SELECT at FROM slots_flying WHERE key = ? AND at > ?"),
     moveSlot: db.prepare("UPDATE slots SET at = ? WHERE key = ? AND member = ?"),
     slotTimes: db.prepare("SELECT at FROM slots WHERE key = ? AND at > ? ORDER BY at"),
     ping: db.prepare("SELECT 1"),

@@ -108,13 +108,18 @@ export interface Store {
 
   // Rolling-window slots (the call budgets): shared by every process on the store, atomic.
   /**
-   * Takes a slot named `member` in window `key` if fewer than `limit` were taken in the last
-   * `spanMs` (on the store's clock), else says how long until one frees.
+   * Takes a slot named `member` in window `key` if fewer than `limit` count now (on the store's
+   * clock), else says how long until one frees. A slot counts from when it is taken while its call
+   * runs, however long, and `spanMs` after `finishSlot`; one never finished (its process died)
+   * stops counting DEFAULTS.budgetSlotMaxFlightMs after it was taken.
    */
   takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult>;
-  /** Re-dates a taken slot to now: a call counts from when it finished (the server saw it by then). */
+  /** The slot's call finished now: it counts for `spanMs` more (the server saw the call by then). */
   finishSlot(key: string, spanMs: number, member: string): Promise<void>;
-  /** When the slots still in window `key` were taken (ms since epoch, the store's clock), oldest first. */
+  /**
+   * When the slots counting in window `key` were taken, or finished for those finished (ms since
+   * epoch, the store's clock), oldest first.
+   */
   listSlots(key: string, spanMs: number): Promise<number[]>;
 
   /** Resolves when the store answers; throws a StoreError when it does not (for /readyz, doctor). */

@@ -191,9 +191,20 @@ async function burst(world: World, options: { kill?: number } = {}): Promise<Out
     await store.close();
   }
   const tallies = [tg.tally(), sl.tally()];
-  for (const tag of tallies.flatMap((t) => t.duplicatedTags)) console.log("DUP", tag, JSON.stringify(debugPosts.filter((p) => p.includes(tag)).map((p) => p.replace(/\n+/g, " | "))));
+  for (const tag of tallies.flatMap((t) => t.duplicatedTags))
+    console.log(
+      "DUP",
+      tag,
+      JSON.stringify(debugPosts.filter((p) => p.includes(tag)).map((p) => p.replace(/\n+/g, " | "))),
+    );
   const chats = world.assistant.requests.filter((r) => r.kind === "chat");
-  console.log("CALLS", chats.length, chats.filter((r) => r.status === 429).length, world.assistant.maxChatCallsInAnyWindow(), JSON.stringify(chats.filter((r) => r.status === 429).map((r) => r.at - chats[0]!.at)));
+  console.log(
+    "CALLS",
+    chats.length,
+    chats.filter((r) => r.status === 429).length,
+    world.assistant.maxChatCallsInAnyWindow(),
+    JSON.stringify(chats.filter((r) => r.status === 429).map((r) => r.at - chats[0]!.at)),
+  );
   const requests = world.assistant.requests.filter((r) => r.kind === "chat");
   return {
     sent: tallies.reduce((n, t) => n + t.sent, 0),

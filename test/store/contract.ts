@@ -276,7 +276,10 @@ export function storeContract(name: string, harness: ContractHarness): void {
       const key = unique("budget");
       const span = harness.fakeClock ? 60_000 : 400;
       const taken = [];
-      for (let i = 0; i < 5; i++) taken.push(await store.takeSlot(key, span, 3, `m${i}`));
+      for (let i = 0; i < 5; i++) {
+        taken.push(await store.takeSlot(key, span, 3, `m${i}`));
+        await store.finishSlot(key, span, `m${i}`);
+      }
       expect(taken.filter((r) => r.taken)).toHaveLength(3);
       const refused = taken[3]!;
       expect(refused.taken).toBe(false);
@@ -293,6 +296,30 @@ export function storeContract(name: string, harness: ContractHarness): void {
           return next.taken;
         },
         "a slot to leave the window",
+      );
+      expect(next.taken).toBe(true);
+    });
+
+    it("counts a slot while its call runs, however long, and a window after the call finished", async () => {
+      const store = await open();
+      const key = unique("budget");
+      const span = harness.fakeClock ? 60_000 : 300;
+      expect((await store.takeSlot(key, span, 1, "slow call")).taken).toBe(true);
+      const [takenAt] = await store.listSlots(key, span);
+      if (harness.fakeClock) clock.advance(1.5 * span);
+      else await until(async () => Date.now() > takenAt! + 1.5 * span, "more than a window to pass");
+      const refused = await store.takeSlot(key, span, 1, "next");
+      expect(refused).toEqual({ taken: false, waitMs: span });
+      await store.finishSlot(key, span, "slow call");
+      expect((await store.takeSlot(key, span, 1, "next")).taken).toBe(false);
+      let next = refused;
+      await pass(
+        span + 1,
+        async () => {
+          next = await store.takeSlot(key, span, 1, "next");
+          return next.taken;
+        },
+        "the finished call to leave the window",
       );
       expect(next.taken).toBe(true);
     });
