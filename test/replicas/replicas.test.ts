@@ -24,8 +24,7 @@ const SIGNING_SECRET = "replicas-signing-secret-0123456789";
 const TELEGRAM_SECRET = "replicas-webhook-secret";
 /**
  * The assistant's rate limit, and the budget every replica shares: 150 calls in any 3 s. The burst
- * needs about twice that or more. (The window is longer than any call takes on a loaded test machine:
- * a slot counts from when its call was sent until it finishes.)
+ * needs twice that or more, so the budget binds.
  */
 const BUDGET = { limit: 150, windowMs: 3_000 };
 /** Short, so a killed replica's conversations would move quickly even without the same-host check. */
