@@ -4,7 +4,7 @@
 // conversation arrive at different replicas. A burst of 500 messages over 50 conversations must be
 // answered exactly once each, in order per conversation, within one shared assistant budget; also
 // when one replica is killed with -9 in the middle of it.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@redis/client";
@@ -40,6 +40,8 @@ interface World {
   slack: SlackEmulator;
   proxy: RoundRobin;
   replicas: BridgeProcess[];
+  /** Each replica's output (its log lines). */
+  logFiles: string[];
 }
 
 const open: World[] = [];
@@ -64,7 +66,7 @@ async function startWorld(replicaCount: number): Promise<World> {
   const slack = new SlackEmulator();
   const ports = await Promise.all(Array.from({ length: replicaCount }, () => freePort()));
   const proxy = await startRoundRobin(ports.map((port) => `http://127.0.0.1:${port}`));
-  const world: World = { redis, assistant, telegram, slack, proxy, replicas: [] };
+  const world: World = { redis, assistant, telegram, slack, proxy, replicas: [], logFiles: [] };
   open.push(world);
   const env = {
     MYGPT_API_URL: assistant.url,
@@ -84,9 +86,8 @@ async function startWorld(replicaCount: number): Promise<World> {
     LOG_LEVEL: "info",
   };
   const logs = mkdtempSync(join(tmpdir(), "replicas-"));
-  world.replicas = ports.map(
-    (port, i) => new BridgeProcess({ env, port, logFile: join(logs, `replica-${i}.log`) }),
-  );
+  world.logFiles = ports.map((_, i) => join(logs, `replica-${i}.log`));
+  world.replicas = ports.map((port, i) => new BridgeProcess({ env, port, logFile: world.logFiles[i]! }));
   for (const replica of world.replicas) replica.start();
   await Promise.all(world.replicas.map((replica) => replica.ready()));
   return world;
@@ -304,6 +305,15 @@ describe.skipIf(skipWithoutRedis())("replicas on one Redis behind a round-robin 
     expect(outcome.duplicated).toEqual([]);
     expect(outcome.placeholdersLeft).toBe(0);
     expect(world.proxy.served.every((n) => n > 0)).toBe(true);
+    // Each replica says at start which id its /metrics gauges carry.
+    const ids = world.logFiles.map(
+      (file) => /"replica":"([^"]+)".*replica id on the store/.exec(readFileSync(file, "utf8"))?.[1],
+    );
+    expect(new Set(ids).size).toBe(2);
+    for (const [i, replica] of world.replicas.entries()) {
+      const metrics = await (await fetch(`${replica.url}/metrics`)).text();
+      expect(metrics).toContain(`bridge_replica_conversations_held{replica="${ids[i]}"}`);
+    }
   }, 90_000);
 
   it("three replicas answer the same burst once each, in order, within one budget", async () => {
