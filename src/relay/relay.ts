@@ -1,6 +1,8 @@
 // The relay: takes normalized messages from every adapter, keeps each conversation's assistant
 // session, queues durably and fairly within the chat budget, calls the assistant, and posts the
 // reply back through the adapter the message came from. It implements the adapters' InboundSink.
+// Replicas on one store each answer whole conversations: a message another replica is answering
+// goes to it (message-queue.ts), and what others handed this one is taken when its line empties.
 import type { Logger } from "pino";
 import type {
   AcceptOutcome,
