@@ -16,8 +16,8 @@ import type {
   ReplyTarget,
 } from "../adapter.js";
 import type { AssistantApi } from "../assistant/types.js";
-import type { CallBudget } from "../budget/types.js";
 import { BoundedSet } from "../bounded-set.js";
+import type { CallBudget } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";
 import { AssistantError, DeliveryError, StoreError } from "../errors.js";
 import { StoreHealth } from "../store/health.js";
