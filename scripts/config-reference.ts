@@ -37,6 +37,8 @@ const CORE_ENV_MEANINGS: Record<string, string> = {
   CONFIG_FILE: "The YAML file with routes, policies and limits; `config/bridge.yaml` is read when present.",
   METRICS_TOKEN:
     "When set (16+ characters), `/metrics` and `/readyz` require `Authorization: Bearer <token>`; `/healthz` stays open.",
+  PROCESS_LEASE_MS:
+    "How long a replica that died keeps its conversations (and what it held in the store) before another replica sharing the store takes them over; renewed every third of it. One that died on the same host is noticed at once.",
   SHUTDOWN_TIMEOUT_MS:
     "After SIGTERM/SIGINT, how long `start` drains before exiting anyway; unanswered messages stay pending in the store for the next start. Keep it below your orchestrator's stop grace period (Docker: 10 s).",
 };

@@ -77,7 +77,7 @@ export class Bridge {
     const store =
       options.store ?? (await openStore(config.storeUrl, { logger: logger.child({ part: "store" }) }));
     const health = new StoreHealth(store, logger.child({ part: "store" }));
-    const lease = new ProcessLease(store, health);
+    const lease = new ProcessLease(store, health, config.processLeaseMs);
     const wiring = await (options.makeWiring ?? defaultWiring)(config, logger, store);
     const adapters = options.adapters ?? (await options.makeAdapters?.(config, logger, store)) ?? [];
     const metrics = new BridgeMetrics(() => wiring.snapshots());
@@ -141,6 +141,7 @@ export class Bridge {
         accepted: (message) => contacts.note(message),
       },
     });
+    metrics.watchReplica(lease.owner, () => relay.holding());
     const webhooks = config.assistant.webhookSecret
       ? new WebhookReceiver({
           secret: config.assistant.webhookSecret,

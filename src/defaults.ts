@@ -48,9 +48,14 @@ export const DEFAULTS = {
   longWaitNoticeMs: 20_000,
   /**
    * How long a crashed bridge process keeps what it held in the store before another process takes
-   * it over (one that died on the same host is noticed at once).
+   * it over (one that died on the same host is noticed at once). PROCESS_LEASE_MS overrides it.
    */
   processLeaseMs: 30_000,
+  /**
+   * A budget slot whose call never finished (its process died) stops counting this long after it
+   * was taken; one whose call finished counts until a window after that. Above the longest request.
+   */
+  budgetSlotMaxFlightMs: 120_000,
   /** /readyz waits this long for the store before calling it unreachable (it must answer within 1 s). */
   readinessStoreCheckMs: 700,
   /** Posting a reply chunk: bounded retries for transport failures. */

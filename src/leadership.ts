@@ -8,7 +8,6 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { DEFAULTS } from "./defaults.js";
-import { ConfigError } from "./errors.js";
 import { diedOnThisHost } from "./store/process-lease.js";
 import type { Store } from "./store/types.js";
 
@@ -23,7 +22,7 @@ export interface LeaderLeaseOptions {
   abdicate(): Promise<void>;
   /** Log lines: e.g. "became the Telegram poller", "standing by: another replica polls Telegram". */
   messages: { leading: string; standingBy: string };
-  /** Defaults to leaderLeaseMs(). */
+  /** PROCESS_LEASE_MS; defaults to DEFAULTS.processLeaseMs. */
   leaseMs?: number;
   /** Who this replica is in the lock (defaults to host/pid/random, like the process lease). */
   owner?: string;
@@ -36,26 +35,6 @@ export function sharedStore(store: Store | undefined): store is Store {
 
 /** Each lock this process competes for, and whether it holds it now (for the bridge_leader gauge). */
 export const leaderRoles = new Map<string, boolean>();
-
-/**
- * The lease time for leader locks: PROCESS_LEASE_MS when set to a positive whole number of ms (the
- * same setting as the process lease), else the default.
- */
-export function leaderLeaseMs(env: NodeJS.ProcessEnv = process.env): number {
-  const text = env.PROCESS_LEASE_MS;
-  if (text === undefined || text === "") return DEFAULTS.processLeaseMs;
-  const ms = Number(text);
-  if (!Number.isInteger(ms) || ms < 300) {
-    throw new ConfigError("PROCESS_LEASE_MS is not a lease time", [
-      {
-        variable: "PROCESS_LEASE_MS",
-        problem: `not a whole number of milliseconds, 300 or more: ${JSON.stringify(text)}`,
-        fix: "Set it to how long a crashed replica keeps its work, e.g. 30000, or leave it unset.",
-      },
-    ]);
-  }
-  return ms;
-}
 
 export class LeaderLease {
   readonly owner: string;
@@ -74,7 +53,7 @@ export class LeaderLease {
 
   constructor(private readonly options: LeaderLeaseOptions) {
     this.owner = options.owner ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-    this.leaseMs = options.leaseMs ?? leaderLeaseMs();
+    this.leaseMs = options.leaseMs ?? DEFAULTS.processLeaseMs;
   }
 
   /** Starts competing for the lock; resolves after the first try (leading or standing by). */

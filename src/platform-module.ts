@@ -27,6 +27,8 @@ export interface PlatformServices {
   /** The bridge's logger; the adapter adds its own `platform` field. */
   logger: Logger;
   store: Store;
+  /** How long a crashed replica keeps what it holds (PROCESS_LEASE_MS): leader locks use it too. */
+  leaseMs: number;
 }
 
 /** What `mygpt-bridge invite` prints for a platform; `failed` makes the command exit non-zero. */

@@ -52,6 +52,8 @@ export interface DiscordAdapterOptions {
   acceptRetry?: AcceptRetryOptions;
   /** The bridge's store: when shared (not memory://), the gateway connects on the replica holding its lock. */
   store?: Store;
+  /** How long the gateway lock outlives a crashed holder (PROCESS_LEASE_MS). */
+  leaseMs?: number;
 }
 
 export const DISCORD_MAX_MESSAGE_LENGTH = 2000;
@@ -99,6 +101,7 @@ export class DiscordAdapter implements PlatformAdapter {
       logger: this.logger,
       connect: () => this.connect(sink, intake),
       disconnect: () => this.disconnect(),
+      ...(this.options.leaseMs !== undefined && { leaseMs: this.options.leaseMs }),
     });
     await this.leader.start();
   }

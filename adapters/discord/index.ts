@@ -21,9 +21,9 @@ export const discordPlatform = definePlatform<DiscordSettings>({
   env: DISCORD_ENV,
   file: { schema: discordFileSchema, meanings: DISCORD_FILE_MEANINGS },
   settings: ({ env, file }) => discordSettings(env, file),
-  async createAdapter(settings, { logger, store }) {
+  async createAdapter(settings, { logger, store, leaseMs }) {
     const { DiscordAdapter } = await import("./adapter.js");
-    return new DiscordAdapter({ ...settings, store, logger });
+    return new DiscordAdapter({ ...settings, store, leaseMs, logger });
   },
   async invite(env) {
     const token = DISCORD_ENV.DISCORD_BOT_TOKEN.schema.parse(env.DISCORD_BOT_TOKEN);

@@ -58,6 +58,8 @@ export interface TelegramAdapterOptions {
   busyPollMs?: number;
   /** The bridge's store: when shared (not memory://), long polling runs on the replica holding the poller lock. */
   store?: Store;
+  /** How long the poller lock outlives a crashed holder (PROCESS_LEASE_MS). */
+  leaseMs?: number;
 }
 
 /**
@@ -168,6 +170,7 @@ export class TelegramAdapter implements PlatformAdapter {
         botId: me.id,
         logger: this.logger,
         makePoller: () => this.makePoller(),
+        ...(this.options.leaseMs !== undefined && { leaseMs: this.options.leaseMs }),
         onPollingFailed: (error) =>
           this.logger.error({ err: this.redactor.error(error) }, "Telegram long polling stopped"),
       });

@@ -12,9 +12,9 @@ export const telegramPlatform = definePlatform<TelegramSettings>({
   },
   env: TELEGRAM_ENV,
   settings: ({ env, problems }) => telegramSettings(env, problems),
-  async createAdapter(settings, { logger, store }) {
+  async createAdapter(settings, { logger, store, leaseMs }) {
     const { createTelegramAdapter } = await import("./adapter.js");
-    return createTelegramAdapter({ ...settings, store, logger });
+    return createTelegramAdapter({ ...settings, store, leaseMs, logger });
   },
   /** In groups Telegram sends commands as "/help@botname". */
   commandSyntax: (text) => text.replace(/^(\/[A-Za-z0-9_]+)@[A-Za-z0-9_]+(?=\s|$)/, "$1"),

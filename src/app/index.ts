@@ -29,7 +29,13 @@ export async function createPlatformAdapters(
   const adapters: PlatformAdapter[] = [];
   for (const module of config.modules) {
     if (!(module.id in config.platforms)) continue;
-    adapters.push(await module.createAdapter(config.platforms[module.id], { logger, store }));
+    adapters.push(
+      await module.createAdapter(config.platforms[module.id], {
+        logger,
+        store,
+        leaseMs: config.processLeaseMs,
+      }),
+    );
   }
   return adapters;
 }

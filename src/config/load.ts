@@ -58,6 +58,8 @@ export interface BridgeConfig {
   configFile?: string;
   /** How long a stop may take before what is still in flight is left pending for the next start. */
   shutdownTimeoutMs: number;
+  /** How long a dead replica's conversations stay its own before another replica takes them over. */
+  processLeaseMs: number;
   /** Every secret value, so logs can scrub them wherever they appear. */
   secrets: string[];
 }
@@ -183,6 +185,7 @@ export function loadConfigFor(modules: readonly PlatformModule[], options: LoadO
     storeUrl: e.STORE_URL,
     http: { port: e.PORT, host: e.HOST, operatorToken: e.METRICS_TOKEN },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    processLeaseMs: e.PROCESS_LEASE_MS,
     logLevel: e.LOG_LEVEL,
     policy: file.policy,
     texts: file.texts,

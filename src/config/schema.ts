@@ -28,6 +28,7 @@ const coreEnvTail = {
     z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional(),
   ),
   SHUTDOWN_TIMEOUT_MS: intInRange(0, 3_600_000).default(DEFAULTS.shutdownTimeoutMs),
+  PROCESS_LEASE_MS: intInRange(1_000, 3_600_000).default(DEFAULTS.processLeaseMs),
 };
 const coreEnv = z.object({ ...coreEnvHead, ...coreEnvTail });
 /** The core's variables, parsed. */

@@ -1,5 +1,5 @@
 // Prometheus metrics for /metrics: messages in/out, assistant calls by outcome, queue depth, wait
-// times and the remaining budget. It observes the relay through RelayObserver.
+// times, the remaining budget and what this replica holds. It observes the relay through RelayObserver.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Platform } from "../adapter.js";
 import type { BudgetSnapshot } from "../budget/types.js";
@@ -89,6 +89,34 @@ export class BridgeMetrics implements RelayObserver {
         for (const [role, leading] of leaderRoles) this.set({ role }, leading ? 1 : 0);
       },
     });
+  }
+
+  /**
+   * Which replica holds what: the messages and conversations this process is answering, labelled
+   * with its replica id (its lease owner on the store, also logged at start).
+   */
+  watchReplica(replica: string, holding: () => { messages: number; conversations: number }): void {
+    const gauge = (name: string, help: string, read: (h: ReturnType<typeof holding>) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ["replica"],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.set({ replica }, read(holding()));
+        },
+      });
+    gauge(
+      "bridge_replica_messages_held",
+      "Accepted messages this replica holds until answered",
+      (h) => h.messages,
+    );
+    gauge(
+      "bridge_replica_conversations_held",
+      "Conversations this replica is answering (one replica at a time answers a conversation)",
+      (h) => h.conversations,
+    );
   }
 
   messageIn(platform: Platform): void {

@@ -2,9 +2,11 @@
 // its dedup claim, in the same transaction), and stays there until its reply is posted. The reply
 // is kept on the first message of its batch until every chunk is posted, so a restart resumes at
 // the next chunk instead of asking the assistant again. Items stay this process's own while its
-// lease lives; those of a process that stopped or crashed are claimed by the next one.
+// lease lives; those of a process that stopped or crashed are claimed by the next one. Several
+// processes on one store each answer whole conversations: a message goes to the process already
+// answering its conversation, which takes it when it has answered what it had.
 import type { InboundMessage } from "../adapter.js";
-import type { QueueItem, Store, WriteOp } from "../store/types.js";
+import type { AppendedItem, QueueItem, Store, WriteOp } from "../store/types.js";
 import { conversationKey } from "./conversation-key.js";
 
 const QUEUE = "inbound";
@@ -31,6 +33,15 @@ export interface PendingMessage extends StoredMessage {
   seq: number;
 }
 
+/** A message just queued, and who answers it. */
+export interface Added {
+  record: PendingMessage;
+  /** This process holds it (else another live process answers its conversation). */
+  mine: boolean;
+  /** Ids of the conversation's older messages its holder has. */
+  earlier: string[];
+}
+
 export class MessageQueue {
   constructor(
     private readonly store: Store,
@@ -43,8 +54,13 @@ export class MessageQueue {
     return `${c.platform}:${c.workspaceId}:${message.messageId}`;
   }
 
-  /** Claims the message id and queues it, in one transaction; undefined when it was seen before. */
-  async add(message: InboundMessage, acceptedAt: number): Promise<PendingMessage | undefined> {
+  /**
+   * Claims the message id and queues it, in one transaction; undefined when it was seen before. The
+   * message goes to the live process already answering its conversation, if any (`mine` is false
+   * then); else to this one, which then holds the messages a stopped process left of it too.
+   * `earlier` names the conversation's older messages the holder has.
+   */
+  async add(message: InboundMessage, acceptedAt: number): Promise<Added | undefined> {
     const key = MessageQueue.dedupeKey(message);
     const payload: StoredMessage = { key, message, acceptedAt };
     const result = await this.store.batch([
@@ -55,10 +71,12 @@ export class MessageQueue {
         group: conversationKey(message.conversation),
         payload,
         owner: this.owner,
+        joinHolder: true,
       },
     ]);
-    const item = result.appended[0] as QueueItem<StoredMessage> | undefined;
-    return result.applied && item ? fromItem(item) : undefined;
+    const item = result.appended[0] as AppendedItem<StoredMessage> | undefined;
+    if (!result.applied || !item) return undefined;
+    return { record: fromItem(item), mine: item.owner === this.owner, earlier: item.earlier ?? [] };
   }
 
   /** Claims the id only (a message answered at once with a notice, never queued). */
@@ -85,10 +103,22 @@ export class MessageQueue {
     await this.store.batch([{ op: "update", queue: QUEUE, id: leader.id, payload: stored(leader) }]);
   }
 
-  /** Every chunk is posted (or the messages were answered otherwise): they leave the queue. */
-  async answered(items: PendingMessage[]): Promise<void> {
-    if (items.length === 0) return;
-    await this.store.batch(items.map((m): WriteOp => ({ op: "ack", queue: QUEUE, id: m.id })));
+  /**
+   * Every chunk is posted (or the messages were answered otherwise): they leave the queue. With
+   * `thenTake`, the same transaction takes the messages of that conversation this process now
+   * holds (those other processes handed it meanwhile) and returns them.
+   */
+  async answered(items: PendingMessage[], thenTake?: string): Promise<PendingMessage[]> {
+    const ops = items.map((m): WriteOp => ({ op: "ack", queue: QUEUE, id: m.id }));
+    if (thenTake !== undefined) ops.push({ op: "take", queue: QUEUE, group: thenTake, owner: this.owner });
+    if (ops.length === 0) return [];
+    const result = await this.store.batch(ops);
+    return (result.taken as QueueItem<StoredMessage>[]).map(fromItem);
+  }
+
+  /** Takes the messages of a conversation this process holds or nobody live holds, oldest first. */
+  async take(conversation: string): Promise<PendingMessage[]> {
+    return this.answered([], conversation);
   }
 
   /**

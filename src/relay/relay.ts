@@ -1,6 +1,8 @@
 // The relay: takes normalized messages from every adapter, keeps each conversation's assistant
 // session, queues durably and fairly within the chat budget, calls the assistant, and posts the
 // reply back through the adapter the message came from. It implements the adapters' InboundSink.
+// Replicas on one store each answer whole conversations: a message another replica is answering
+// goes to it (message-queue.ts), and what others handed this one is taken when its line empties.
 import type { Logger } from "pino";
 import type {
   AcceptOutcome,
@@ -14,6 +16,7 @@ import type {
   ReplyTarget,
 } from "../adapter.js";
 import type { AssistantApi } from "../assistant/types.js";
+import { BoundedSet } from "../bounded-set.js";
 import type { CallBudget } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";
 import { AssistantError, DeliveryError, StoreError } from "../errors.js";
@@ -26,7 +29,7 @@ import { KeyDispatch } from "./dispatcher.js";
 import { FairScheduler } from "./fair-scheduler.js";
 import { asHelpRequest, classifyIntake } from "./intake-checks.js";
 import { heldReplyLog } from "./log-fields.js";
-import { MessageQueue, type PendingMessage, type ReplyProgress } from "./message-queue.js";
+import { type Added, MessageQueue, type PendingMessage, type ReplyProgress } from "./message-queue.js";
 import { type AccessPolicy, isAllowed } from "./policy.js";
 import { REPLIES, type Replies, type Texts } from "./replies.js";
 import { SessionStore } from "./sessions.js";
@@ -101,8 +104,13 @@ export class Relay implements InboundSink {
   readonly lease: ProcessLease;
   readonly health: StoreHealth;
   private readonly pending: MessageQueue;
-  /** Queue ids of messages this process accepted or took over and has not finished. */
-  private readonly held = new Set<string>();
+  /** Messages this process accepted or took over and has not finished: queue id → conversation. */
+  private readonly held = new Map<string, string>();
+  /**
+   * Messages finished here lately: a store answer sent before one was acked may be read after it
+   * (its continuation ran later), and must not queue it again.
+   */
+  private readonly finished = new BoundedSet({ max: 10_000 });
   private adoptTimer?: NodeJS.Timeout;
   /** A write of this process's own queue failed in a way that may have been applied all the same. */
   private unsureOfOwn = false;
@@ -177,6 +185,10 @@ export class Relay implements InboundSink {
       this.signalStop = resolve;
     });
     await this.lease.start();
+    this.options.logger.info(
+      { replica: this.lease.owner, leaseMs: this.lease.leaseMs },
+      "replica id on the store: it answers whole conversations while its lease lives",
+    );
     this.backlogLoaded = this.adoptOrphans();
     await this.backlogLoaded;
     this.accepting = true;
@@ -211,10 +223,7 @@ export class Relay implements InboundSink {
     const mine = orphans.filter(
       (record) => !this.held.has(record.id) && this.adapters.has(record.message.conversation.platform),
     );
-    for (const record of mine) {
-      this.held.add(record.id);
-      this.scheduler.insertInOrder(conversationKey(record.message.conversation), record, bySeq);
-    }
+    for (const record of mine) this.schedule(record);
     if (mine.length > 0) {
       this.options.logger.info(
         { count: mine.length },
@@ -227,10 +236,58 @@ export class Relay implements InboundSink {
     if (orphans.length === ADOPT_PAGE && mine.length > 0 && !this.stopping) await this.adoptOrphans();
   }
 
-  /** The messages are answered (or given up on): mark them so, and let go of them. */
-  private async finish(items: PendingMessage[]): Promise<void> {
-    await this.durably(() => this.pending.answered(items));
-    for (const item of items) this.held.delete(item.id);
+  /**
+   * Queues a held message in its conversation's line, in store order; false when it is queued here
+   * already.
+   */
+  private schedule(record: PendingMessage): boolean {
+    if (this.held.has(record.id) || this.finished.has(record.id)) return false;
+    const convKey = conversationKey(record.message.conversation);
+    this.held.set(record.id, convKey);
+    this.scheduler.insertInOrder(convKey, record, bySeq);
+    return true;
+  }
+
+  /**
+   * The messages are answered (or given up on): mark them so, and let go of them. When nothing of
+   * the conversation waits here any more, the same store write takes what other processes handed
+   * this one for it meanwhile (they go to whoever answers the conversation), to be answered next.
+   */
+  private async finish(convKey: string, items: PendingMessage[]): Promise<void> {
+    const thenTake = this.scheduler.queuedFor(convKey) === 0 ? convKey : undefined;
+    let handed: PendingMessage[] = [];
+    await this.durably(async () => {
+      handed = await this.pending.answered(items, thenTake);
+    });
+    for (const item of items) {
+      this.held.delete(item.id);
+      this.finished.add(item.id);
+    }
+    this.scheduleHanded(handed);
+  }
+
+  /** Queues what the store says this process holds and does not know yet. */
+  private scheduleHanded(records: PendingMessage[]): void {
+    const fresh = records.filter(
+      (record) => this.adapters.has(record.message.conversation.platform) && this.schedule(record),
+    );
+    if (fresh.length === 0) return;
+    this.reportDepth();
+    this.pump();
+  }
+
+  /** What this process is answering now, for /metrics: messages and their conversations. */
+  holding(): { messages: number; conversations: number } {
+    return { messages: this.held.size, conversations: new Set(this.held.values()).size };
+  }
+
+  /** Takes the conversation's messages this process holds, retrying while the store is away. */
+  private async durablyTake(convKey: string): Promise<PendingMessage[]> {
+    let taken: PendingMessage[] = [];
+    await this.durably(async () => {
+      taken = await this.pending.take(convKey);
+    });
+    return taken;
   }
 
   /**
@@ -330,23 +387,28 @@ export class Relay implements InboundSink {
         this.sendQuietly(message.replyTarget, replies.backlogFull);
         return { status: "rejected", reason: "backlog-full" };
       }
-      let record: PendingMessage | undefined;
+      let added: Added | undefined;
       try {
-        record = await this.health.watch(this.pending.add(message, this.now()));
+        added = await this.health.watch(this.pending.add(message, this.now()));
       } catch (error) {
         this.unsureOfOwn = true;
         throw error;
       }
-      if (!record) {
+      if (!added) {
         // The redelivery of a message whose storing seemed to fail: it may be stored and held by no one.
         if (this.unsureOfOwn) void this.adoptOrphans();
         return { status: "duplicate" };
       }
       if (intake.kind === "text" && intake.filesNote)
         this.sendQuietly(message.replyTarget, replies.filesNote);
-      this.held.add(record.id);
-      const position = this.scheduler.push(convKey, record);
       this.observer.accepted?.(message, this.adapterFor(platform));
+      // Another replica is answering this conversation: it takes the message after what it has.
+      if (!added.mine) return { status: "queued", position: 1 };
+      // Older messages other replicas handed this one, not known here yet, go first.
+      if (added.earlier.some((id) => !this.held.has(id) && !this.finished.has(id)))
+        this.scheduleHanded(await this.durablyTake(convKey));
+      this.schedule(added.record);
+      const position = this.scheduler.positionOf(convKey);
       this.maybeNoticeLongWait(convKey, message, position);
       this.reportDepth();
       this.pump();
@@ -443,7 +505,7 @@ export class Relay implements InboundSink {
     const command = parseCommand(leader.message.text);
     if (command) {
       await this.replyToCommand(command, leader.message, convKey);
-      await this.finish(items);
+      await this.finish(convKey, items);
       this.scheduler.done(convKey);
       return;
     }
@@ -470,7 +532,7 @@ export class Relay implements InboundSink {
         if (i + 1 < progress.chunks.length)
           await this.durably(() => this.pending.chunkPosted(leader, posted));
       }
-      await this.finish(items);
+      await this.finish(convKey, items);
     } catch (error) {
       // Stopping while the store was away: the messages stay in the store for the next start.
       if (error instanceof LeftForRestart || error instanceof StoreError) return;
@@ -560,6 +622,7 @@ export class Relay implements InboundSink {
     adapter: PlatformAdapter,
   ): Promise<{ retry: boolean; retryAfterMs?: number }> {
     const leader = items[0]!;
+    const convKey = conversationKey(leader.message.conversation);
     const target = items.at(-1)!.message.replyTarget;
     const attempt = (this.attempts.get(leader.key) ?? 0) + 1;
     this.attempts.set(leader.key, attempt);
@@ -578,7 +641,7 @@ export class Relay implements InboundSink {
         return { retry: true, retryAfterMs: error.options.retryAfterMs ?? 2000 * attempt };
       }
       log.error({ err: error, attempt }, "gave up posting a reply: the platform refused it");
-      await this.finish(items);
+      await this.finish(convKey, items);
       return { retry: false };
     }
     const code = error instanceof AssistantError ? error.code : "UNKNOWN";
@@ -597,7 +660,7 @@ export class Relay implements InboundSink {
     } catch (deliveryError) {
       log.error({ err: deliveryError }, "could not post the apology either");
     }
-    await this.finish(items);
+    await this.finish(convKey, items);
     return { retry: false };
   }
 

@@ -5,7 +5,16 @@
 import { DEFAULTS } from "../defaults.js";
 import { StoreError } from "../errors.js";
 import { decodeValue, durationMs, encodeValue } from "./encoding.js";
-import type { BatchResult, ClaimOptions, QueueItem, SlotResult, Store, WriteOp } from "./types.js";
+import { slotWait } from "./slot-wait.js";
+import type {
+  AppendedItem,
+  BatchResult,
+  ClaimOptions,
+  QueueItem,
+  SlotResult,
+  Store,
+  WriteOp,
+} from "./types.js";
 
 export interface MemoryStoreOptions {
   now?: () => number;
@@ -31,9 +40,13 @@ export class MemoryStore implements Store {
   private readonly kv = new Map<string, Entry>();
   /** Per queue, items by id in append order (which is seq order). */
   private readonly queues = new Map<string, Map<string, StoredItem>>();
+  /** Per queue and group, the same items (what a `joinHolder` append and a `take` look at). */
+  private readonly groups = new Map<string, Map<string, Map<string, StoredItem>>>();
   private readonly leases = new Map<string, number>();
-  /** Per budget window, when each slot was taken (by member). */
+  /** Per budget window, when each finished slot's call finished (by member). */
   private readonly slots = new Map<string, Map<string, number>>();
+  /** Per budget window, when each slot whose call still runs was taken (by member). */
+  private readonly flying = new Map<string, Map<string, number>>();
   private seq = 0;
   private closed = false;
   private readonly now: () => number;
@@ -79,8 +92,10 @@ export class MemoryStore implements Store {
       if (op.op === "append" || op.op === "update") return encodeValue(op.payload);
       return undefined;
     });
-    if (ops.some((op) => op.op === "claim" && this.live(op.key))) return { applied: false, appended: [] };
-    const appended: QueueItem[] = [];
+    if (ops.some((op) => op.op === "claim" && this.live(op.key)))
+      return { applied: false, appended: [], taken: [] };
+    const appended: AppendedItem[] = [];
+    const taken: QueueItem[] = [];
     ops.forEach((op, i) => {
       const data = encoded[i];
       switch (op.op) {
@@ -93,29 +108,63 @@ export class MemoryStore implements Store {
           break;
         case "append": {
           const seq = ++this.seq;
+          const joined =
+            op.joinHolder && op.owner !== undefined ? this.join(op.queue, op.group, op.owner) : undefined;
           const item: StoredItem = {
             id: String(seq),
             queue: op.queue,
             group: op.group,
             seq,
             json: data as string,
-            owner: op.owner,
+            owner: joined?.owner ?? op.owner,
           };
           this.queue(op.queue).set(item.id, item);
-          appended.push(toItem(item));
+          this.group(op.queue, op.group).set(item.id, item);
+          appended.push(joined ? { ...toItem(item), earlier: joined.earlier } : toItem(item));
           break;
         }
+        case "take":
+          taken.push(...this.take(op.queue, op.group, op.owner));
+          break;
         case "update": {
           const item = this.queues.get(op.queue)?.get(op.id);
           if (item) item.json = data as string;
           break;
         }
-        case "ack":
+        case "ack": {
+          const item = this.queues.get(op.queue)?.get(op.id);
+          if (!item) break;
           this.queues.get(op.queue)?.delete(op.id);
+          const group = this.groups.get(op.queue);
+          group?.get(item.group)?.delete(op.id);
+          if (group?.get(item.group)?.size === 0) group.delete(item.group);
           break;
+        }
       }
     });
-    return { applied: true, appended };
+    return { applied: true, appended, taken };
+  }
+
+  /**
+   * Who gets an item appended to `group` with `joinHolder`: the live holder of one of its items,
+   * else the appender, which then takes the group's unheld items too.
+   */
+  private join(queue: string, group: string, appender: string): { owner: string; earlier: string[] } {
+    const items = [...(this.groups.get(queue)?.get(group)?.values() ?? [])];
+    const holder = items.find((i) => i.owner !== undefined && this.leaseLives(i.owner))?.owner ?? appender;
+    if (holder === appender) for (const i of items) if (!this.heldByLive(i)) i.owner = appender;
+    return { owner: holder, earlier: items.filter((i) => i.owner === holder).map((i) => i.id) };
+  }
+
+  private take(queue: string, group: string, owner: string): QueueItem[] {
+    const items = [...(this.groups.get(queue)?.get(group)?.values() ?? [])];
+    if (items.some((i) => i.owner !== owner && this.heldByLive(i))) return [];
+    for (const i of items) i.owner = owner;
+    return items.map((i) => toItem(i));
+  }
+
+  private heldByLive(item: StoredItem): boolean {
+    return item.owner !== undefined && this.leaseLives(item.owner);
   }
 
   async renewLease(owner: string, leaseMs: number): Promise<void> {
@@ -132,15 +181,15 @@ export class MemoryStore implements Store {
     this.assertOpen();
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const taken: QueueItem<T>[] = [];
-    // A group whose earlier item another live process holds stays with that process, in order.
+    const items = [...(this.queues.get(queue)?.values() ?? [])];
+    // A group of which another live process holds an item stays with that process, in order.
     const blockedGroups = new Set<string>();
-    for (const item of this.queues.get(queue)?.values() ?? []) {
+    for (const item of items)
+      if (item.owner !== owner && this.heldByLive(item)) blockedGroups.add(item.group);
+    for (const item of items) {
       if (taken.length >= limit) break;
       const own = options.includeOwn === true && item.owner === owner;
-      if (!own && item.owner !== undefined && this.leaseLives(item.owner)) {
-        if (item.owner !== owner) blockedGroups.add(item.group);
-        continue;
-      }
+      if (!own && this.heldByLive(item)) continue;
       if (blockedGroups.has(item.group)) continue;
       item.owner = owner;
       taken.push(toItem<T>(item));
@@ -169,32 +218,36 @@ export class MemoryStore implements Store {
 
   async takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult> {
     this.assertOpen();
-    const times = this.window(key, spanMs);
-    const live = [...times.values()].sort((a, b) => a - b);
-    if (live.length < limit) {
-      times.set(member, this.now());
+    const done = [...this.window(this.slots, key, spanMs).values()].sort((a, b) => a - b);
+    const flying = this.window(this.flying, key, DEFAULTS.budgetSlotMaxFlightMs);
+    const count = done.length + flying.size;
+    if (count < limit) {
+      flying.set(member, this.now());
       return { taken: true };
     }
-    return { taken: false, waitMs: live[live.length - limit]! + spanMs - this.now() };
+    return { taken: false, waitMs: slotWait(done, count - limit, spanMs, this.now()) };
   }
 
   async finishSlot(key: string, spanMs: number, member: string): Promise<void> {
     this.assertOpen();
-    const times = this.window(key, spanMs);
-    if (times.has(member)) times.set(member, this.now());
+    const done = this.window(this.slots, key, spanMs);
+    if (this.window(this.flying, key, DEFAULTS.budgetSlotMaxFlightMs).delete(member) || done.has(member))
+      done.set(member, this.now());
   }
 
   async listSlots(key: string, spanMs: number): Promise<number[]> {
     this.assertOpen();
-    return [...this.window(key, spanMs).values()].sort((a, b) => a - b);
+    const done = this.window(this.slots, key, spanMs).values();
+    const flying = this.window(this.flying, key, DEFAULTS.budgetSlotMaxFlightMs).values();
+    return [...done, ...flying].sort((a, b) => a - b);
   }
 
-  /** A budget window's slots, without those that have left it. */
-  private window(key: string, spanMs: number): Map<string, number> {
-    let times = this.slots.get(key);
+  /** A budget window's slots of one kind, without those older than `spanMs`. */
+  private window(of: Map<string, Map<string, number>>, key: string, spanMs: number): Map<string, number> {
+    let times = of.get(key);
     if (!times) {
       times = new Map();
-      this.slots.set(key, times);
+      of.set(key, times);
     }
     const now = this.now();
     for (const [member, at] of times) if (at <= now - spanMs) times.delete(member);
@@ -226,6 +279,20 @@ export class MemoryStore implements Store {
   private entry(value: unknown, ttlMs: number | undefined): Entry {
     const json = encodeValue(value);
     return ttlMs === undefined ? { json } : { json, expiresAt: this.now() + durationMs(ttlMs, "ttlMs") };
+  }
+
+  private group(queue: string, group: string): Map<string, StoredItem> {
+    let groups = this.groups.get(queue);
+    if (!groups) {
+      groups = new Map();
+      this.groups.set(queue, groups);
+    }
+    let items = groups.get(group);
+    if (!items) {
+      items = new Map();
+      groups.set(group, items);
+    }
+    return items;
   }
 
   private queue(name: string): Map<string, StoredItem> {

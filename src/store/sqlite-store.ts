@@ -9,7 +9,16 @@ import type { Logger } from "pino";
 import { DEFAULTS } from "../defaults.js";
 import { StoreError } from "../errors.js";
 import { decodeValue, durationMs, encodeValue } from "./encoding.js";
-import type { BatchResult, ClaimOptions, QueueItem, SlotResult, Store, WriteOp } from "./types.js";
+import { slotWait } from "./slot-wait.js";
+import type {
+  AppendedItem,
+  BatchResult,
+  ClaimOptions,
+  QueueItem,
+  SlotResult,
+  Store,
+  WriteOp,
+} from "./types.js";
 
 export interface SqliteStoreOptions {
   opTimeoutMs?: number;
@@ -38,6 +47,7 @@ const SCHEMA = `
     owner TEXT
   );
   CREATE INDEX IF NOT EXISTS queue_items_by_queue ON queue_items (queue, seq);
+  CREATE INDEX IF NOT EXISTS queue_items_by_group ON queue_items (queue, grp, seq);
   CREATE TABLE IF NOT EXISTS leases (
     owner TEXT PRIMARY KEY,
     until INTEGER NOT NULL
@@ -49,27 +59,33 @@ const SCHEMA = `
     PRIMARY KEY (key, member)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS slots_by_time ON slots (key, at);
+  CREATE TABLE IF NOT EXISTS slots_flying (
+    key TEXT NOT NULL,
+    member TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (key, member)
+  ) WITHOUT ROWID;
 `;
 
-// Claimable: no live lease holds the item, and no earlier item of its group is held by another live
-// process (that process answers the conversation in order). An item's id is its seq, as text.
+// Claimable: no live lease holds the item, and no other live process holds an item of its group
+// (that process answers the conversation, in order). An item's id is its seq, as text.
 const CLAIMABLE = `
   WITH blocked AS (
-    SELECT j.grp, MIN(j.seq) AS first FROM queue_items j
+    SELECT DISTINCT j.grp FROM queue_items j
     JOIN leases l ON l.owner = j.owner AND l.until > @now
     WHERE j.queue = @queue AND j.owner <> @owner
-    GROUP BY j.grp
   )
   SELECT i.seq, i.grp, i.payload FROM queue_items i
   LEFT JOIN leases l ON l.owner = i.owner AND l.until > @now
-  LEFT JOIN blocked b ON b.grp = i.grp
   WHERE i.queue = @queue AND (l.owner IS NULL OR (@own = 1 AND i.owner = @owner))
-    AND (b.first IS NULL OR i.seq < b.first)
+    AND i.grp NOT IN (SELECT grp FROM blocked)
   ORDER BY i.seq
   LIMIT @limit
 `;
 
 type Row = { seq: number; grp: string; payload: string };
+/** An item of a group, with whether its owner's lease lives. */
+type Member = { seq: number; owner: string | null; live: 0 | 1; payload: string };
 
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const file = resolve(path);
@@ -97,6 +113,7 @@ export class SqliteStore implements Store {
   private readonly sweepIntervalMs: number;
   private statements!: ReturnType<typeof prepare>;
   private batchTx!: Database.Transaction<(ops: WriteOp[], encoded: string[]) => BatchResult>;
+  private finishSlotTx!: Database.Transaction<(key: string, member: string) => void>;
   private takeSlotTx!: Database.Transaction<
     (key: string, spanMs: number, limit: number, member: string) => SlotResult
   >;
@@ -124,15 +141,24 @@ export class SqliteStore implements Store {
     this.statements = prepare(this.db);
     this.batchTx = this.db.transaction((ops: WriteOp[], encoded: string[]) => this.applyBatch(ops, encoded));
     this.takeSlotTx = this.db.transaction((key: string, spanMs: number, limit: number, member: string) => {
+      const s = this.statements;
       const now = this.now();
-      this.statements.pruneSlots.run(key, now - spanMs);
-      const { n } = this.statements.countSlots.get(key) as { n: number };
-      if (n < limit) {
-        this.statements.putSlot.run(key, member, now);
+      s.pruneSlots.run(key, now - spanMs);
+      s.pruneFlying.run(key, now - DEFAULTS.budgetSlotMaxFlightMs);
+      const done = (s.slotTimes.all(key, now - spanMs) as Array<{ at: number }>).map((r) => r.at);
+      const { n: flying } = s.countFlying.get(key) as { n: number };
+      const count = done.length + flying;
+      if (count < limit) {
+        s.putFlying.run(key, member, now);
         return { taken: true } as const;
       }
-      const { at } = this.statements.blockingSlot.get(key, n - limit) as { at: number };
-      return { taken: false, waitMs: at + spanMs - now } as const;
+      return { taken: false, waitMs: slotWait(done, count - limit, spanMs, now) } as const;
+    });
+    this.finishSlotTx = this.db.transaction((key: string, member: string) => {
+      const now = this.now();
+      if (this.statements.landFlying.run(key, member).changes > 0)
+        this.statements.putSlot.run(key, member, now);
+      else this.statements.moveSlot.run(now, key, member);
     });
     await this.sweep();
     this.sweeper = setInterval(() => {
@@ -224,13 +250,18 @@ export class SqliteStore implements Store {
   }
 
   async finishSlot(key: string, _spanMs: number, member: string): Promise<void> {
-    await this.run("finishSlot", () => this.statements.moveSlot.run(this.now(), key, member));
+    await this.run("finishSlot", () => this.finishSlotTx.immediate(key, member));
   }
 
   async listSlots(key: string, spanMs: number): Promise<number[]> {
-    return this.run("listSlots", () =>
-      (this.statements.slotTimes.all(key, this.now() - spanMs) as Array<{ at: number }>).map((r) => r.at),
-    );
+    return this.run("listSlots", () => {
+      const now = this.now();
+      const done = this.statements.slotTimes.all(key, now - spanMs) as Array<{ at: number }>;
+      const flying = this.statements.flyingTimes.all(key, now - DEFAULTS.budgetSlotMaxFlightMs) as Array<{
+        at: number;
+      }>;
+      return [...done, ...flying].map((r) => r.at).sort((a, b) => a - b);
+    });
   }
 
   async queueSize(queue: string): Promise<number> {
@@ -264,8 +295,9 @@ export class SqliteStore implements Store {
     const s = this.statements;
     const now = this.now();
     for (const op of ops)
-      if (op.op === "claim" && s.exists.get(op.key, now)) return { applied: false, appended: [] };
-    const appended: QueueItem[] = [];
+      if (op.op === "claim" && s.exists.get(op.key, now)) return { applied: false, appended: [], taken: [] };
+    const appended: AppendedItem[] = [];
+    const taken: QueueItem[] = [];
     ops.forEach((op, i) => {
       const data = encoded[i]!;
       switch (op.op) {
@@ -277,9 +309,40 @@ export class SqliteStore implements Store {
           s.delete.get(op.key);
           break;
         case "append": {
-          const seq = Number(s.append.run(op.queue, op.group, data, op.owner).lastInsertRowid);
-          const { queue, group, owner } = op;
-          appended.push({ id: String(seq), queue, group, seq, payload: decodeValue(data), owner });
+          const joined =
+            op.joinHolder && op.owner !== undefined
+              ? this.join(op.queue, op.group, op.owner, now)
+              : undefined;
+          const owner = joined?.owner ?? op.owner;
+          const seq = Number(s.append.run(op.queue, op.group, data, owner).lastInsertRowid);
+          const { queue, group } = op;
+          const item: AppendedItem = {
+            id: String(seq),
+            queue,
+            group,
+            seq,
+            payload: decodeValue(data),
+            owner,
+          };
+          if (joined) item.earlier = joined.earlier;
+          appended.push(item);
+          break;
+        }
+        case "take": {
+          const members = s.groupItems.all(now, op.queue, op.group) as Member[];
+          if (members.some((m) => m.live === 1 && m.owner !== op.owner)) break;
+          for (const m of members) {
+            s.setOwner.run(op.owner, m.seq);
+            const { queue, group, owner } = op;
+            taken.push({
+              id: String(m.seq),
+              queue,
+              group,
+              seq: m.seq,
+              payload: decodeValue(m.payload),
+              owner,
+            });
+          }
           break;
         }
         case "update":
@@ -290,7 +353,30 @@ export class SqliteStore implements Store {
           break;
       }
     });
-    return { applied: true, appended };
+    return { applied: true, appended, taken };
+  }
+
+  /**
+   * Who gets an item appended to `group` with `joinHolder`: the live holder of one of its items,
+   * else the appender, which then takes the group's unheld items too.
+   */
+  private join(
+    queue: string,
+    group: string,
+    appender: string,
+    now: number,
+  ): { owner: string; earlier: string[] } {
+    const members = this.statements.groupItems.all(now, queue, group) as Member[];
+    const holder = members.find((m) => m.live === 1)?.owner ?? appender;
+    const earlier: string[] = [];
+    for (const m of members) {
+      if (holder === appender && m.live === 0) {
+        this.statements.setOwner.run(appender, m.seq);
+        m.owner = appender;
+      }
+      if (m.owner === holder) earlier.push(String(m.seq));
+    }
+    return { owner: holder, earlier };
   }
 
   private expiry(ttlMs: number | undefined): number | null {
@@ -374,6 +460,12 @@ function prepare(db: Database.Database) {
     append: db.prepare("INSERT INTO queue_items (queue, grp, payload, owner) VALUES (?, ?, ?, ?)"),
     update: db.prepare("UPDATE queue_items SET payload = ? WHERE queue = ? AND seq = ?"),
     ack: db.prepare("DELETE FROM queue_items WHERE queue = ? AND seq = ?"),
+    groupItems: db.prepare(
+      `SELECT i.seq, i.owner, i.payload, (l.owner IS NOT NULL) AS live FROM queue_items i
+       LEFT JOIN leases l ON l.owner = i.owner AND l.until > ?
+       WHERE i.queue = ? AND i.grp = ? ORDER BY i.seq`,
+    ),
+    setOwner: db.prepare("UPDATE queue_items SET owner = ? WHERE seq = ?"),
     claim: db.prepare(
       `UPDATE queue_items SET owner = @owner WHERE seq IN (SELECT seq FROM (${CLAIMABLE}))
        RETURNING seq, grp, payload`,
@@ -387,9 +479,12 @@ function prepare(db: Database.Database) {
     sweepLeases: db.prepare("DELETE FROM leases WHERE until <= ?"),
     liveLeases: db.prepare("SELECT owner FROM leases WHERE until > ?"),
     pruneSlots: db.prepare("DELETE FROM slots WHERE key = ? AND at <= ?"),
-    countSlots: db.prepare("SELECT COUNT(*) AS n FROM slots WHERE key = ?"),
     putSlot: db.prepare("INSERT OR REPLACE INTO slots (key, member, at) VALUES (?, ?, ?)"),
-    blockingSlot: db.prepare("SELECT at FROM slots WHERE key = ? ORDER BY at LIMIT 1 OFFSET ?"),
+    pruneFlying: db.prepare("DELETE FROM slots_flying WHERE key = ? AND at <= ?"),
+    countFlying: db.prepare("SELECT COUNT(*) AS n FROM slots_flying WHERE key = ?"),
+    putFlying: db.prepare("INSERT OR REPLACE INTO slots_flying (key, member, at) VALUES (?, ?, ?)"),
+    landFlying: db.prepare("DELETE FROM slots_flying WHERE key = ? AND member = ?"),
+    flyingTimes: db.prepare("SELECT at FROM slots_flying WHERE key = ? AND at > ?"),
     moveSlot: db.prepare("UPDATE slots SET at = ? WHERE key = ? AND member = ?"),
     slotTimes: db.prepare("SELECT at FROM slots WHERE key = ? AND at > ? ORDER BY at"),
     ping: db.prepare("SELECT 1"),

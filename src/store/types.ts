@@ -31,16 +31,34 @@ export type WriteOp =
   /**
    * Appends to a queue, held by `owner` from the start (so no other process claims it first), or
    * unowned (claimable by anyone, the appending process included) when `owner` is absent.
+   *
+   * With `joinHolder`, the item goes to the live process already holding an item of its group, if
+   * any (so one process answers a conversation at a time, in order); otherwise to `owner`, which
+   * then also takes the group's items no live lease holds. The stored item says who got it, and
+   * `earlier` lists the group's older items that process now holds.
    */
-  | { op: "append"; queue: string; group: string; payload: unknown; owner?: string }
+  | { op: "append"; queue: string; group: string; payload: unknown; owner?: string; joinHolder?: boolean }
+  /**
+   * Takes for `owner` (at its place in the batch) every item of `group` that it holds or that no
+   * live lease holds, oldest first (in `taken`); none when another live process holds one of them.
+   */
+  | { op: "take"; queue: string; group: string; owner: string }
   /** Replaces an item's payload (e.g. a reply's progress); a no-op for an item already acked. */
   | { op: "update"; queue: string; id: string; payload: unknown }
   | { op: "ack"; queue: string; id: string };
 
+/** An item as an `append` stored it. */
+export interface AppendedItem<T = unknown> extends QueueItem<T> {
+  /** With `joinHolder`: ids of the group's older items its owner holds, oldest first. */
+  earlier?: string[];
+}
+
 export interface BatchResult {
   applied: boolean;
   /** One entry per `append` op, in order: the stored items. Empty when not applied. */
-  appended: QueueItem[];
+  appended: AppendedItem[];
+  /** The items of every `take` op, in order. Empty when not applied. */
+  taken: QueueItem[];
 }
 
 export interface ClaimOptions {
@@ -79,7 +97,8 @@ export interface Store {
   /**
    * Takes items of `queue` that no live lease holds (oldest first) and makes them `owner`'s: unowned
    * items, and items whose owner's lease expired or was released. Items held by `owner` itself
-   * under a live lease are not returned again.
+   * under a live lease are not returned again. A group (a conversation) of which another live
+   * process holds any item is left to that process entirely.
    */
   claim<T>(queue: string, owner: string, options?: ClaimOptions): Promise<QueueItem<T>[]>;
   /** Owners whose lease is alive now (so a process can tell which of its host's peers have died). */
@@ -89,13 +108,18 @@ export interface Store {
 
   // Rolling-window slots (the call budgets): shared by every process on the store, atomic.
   /**
-   * Takes a slot named `member` in window `key` if fewer than `limit` were taken in the last
-   * `spanMs` (on the store's clock), else says how long until one frees.
+   * Takes a slot named `member` in window `key` if fewer than `limit` count now (on the store's
+   * clock), else says how long until one frees. A slot counts from when it is taken while its call
+   * runs, however long, and `spanMs` after `finishSlot`; one never finished (its process died)
+   * stops counting DEFAULTS.budgetSlotMaxFlightMs after it was taken.
    */
   takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult>;
-  /** Re-dates a taken slot to now: a call counts from when it finished (the server saw it by then). */
+  /** The slot's call finished now: it counts for `spanMs` more (the server saw the call by then). */
   finishSlot(key: string, spanMs: number, member: string): Promise<void>;
-  /** When the slots still in window `key` were taken (ms since epoch, the store's clock), oldest first. */
+  /**
+   * When the slots counting in window `key` were taken, or finished for those finished (ms since
+   * epoch, the store's clock), oldest first.
+   */
   listSlots(key: string, spanMs: number): Promise<number[]>;
 
   /** Resolves when the store answers; throws a StoreError when it does not (for /readyz, doctor). */

@@ -57,6 +57,15 @@ describe("configuration", () => {
     expect(error.problems.map((p) => p.variable)).toContain("PORT");
   });
 
+  it("takes the replica lease time from PROCESS_LEASE_MS and names a bad one", () => {
+    expect(loadConfig({ env: base, cwd }).processLeaseMs).toBe(30_000);
+    expect(loadConfig({ env: { ...base, PROCESS_LEASE_MS: "5000" }, cwd }).processLeaseMs).toBe(5000);
+    for (const bad of ["5s", "-1", "10"]) {
+      const error = problemsOf(() => loadConfig({ env: { ...base, PROCESS_LEASE_MS: bad }, cwd }));
+      expect(error.problems.map((p) => p.variable)).toContain("PROCESS_LEASE_MS");
+    }
+  });
+
   it("refuses Telegram webhook mode without a secret, naming TELEGRAM_WEBHOOK_SECRET", () => {
     const env = {
       ...base,

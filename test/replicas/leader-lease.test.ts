@@ -1,8 +1,7 @@
 // The leader lease's timing on fake time: one replica runs the connection, a standby takes over
 // after a graceful stop or a crash, and a holder that cannot renew stops before its lock could pass.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ConfigError } from "../../src/errors.js";
-import { LeaderLease, leaderLeaseMs, leaderRoles } from "../../src/leadership.js";
+import { LeaderLease, leaderRoles } from "../../src/leadership.js";
 import { silentLogger } from "../../src/logger.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 
@@ -113,13 +112,5 @@ describe("leader lease", () => {
     await a.lease.stop();
     expect(await store.lockHolder("telegram:poller:1")).toBe("intruder");
     await store.close();
-  });
-
-  it("takes its lease time from PROCESS_LEASE_MS, and refuses one that is not a duration", () => {
-    expect(leaderLeaseMs({})).toBe(30_000);
-    expect(leaderLeaseMs({ PROCESS_LEASE_MS: "5000" })).toBe(5000);
-    for (const bad of ["5s", "-1", "10", "1.5"]) {
-      expect(() => leaderLeaseMs({ PROCESS_LEASE_MS: bad })).toThrow(ConfigError);
-    }
   });
 });

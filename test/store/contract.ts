@@ -140,7 +140,7 @@ export function storeContract(name: string, harness: ContractHarness): void {
         { op: "append", queue, group: "g", payload: { text: "again" }, owner: "A" },
         { op: "claim", key: claimKey },
       ]);
-      expect(second).toEqual({ applied: false, appended: [] });
+      expect(second).toEqual({ applied: false, appended: [], taken: [] });
       expect(await store.get(`${claimKey}:set`)).toBeUndefined();
       expect(await store.get(`${claimKey}:other`)).toBe("before");
       expect(await store.queueSize(queue)).toBe(1);
@@ -166,7 +166,7 @@ export function storeContract(name: string, harness: ContractHarness): void {
         { op: "ack", queue, id: two.id },
         { op: "update", queue, id: two.id, payload: "acked items stay acked" },
       ]);
-      expect(result).toEqual({ applied: true, appended: [] });
+      expect(result).toEqual({ applied: true, appended: [], taken: [] });
       expect(await store.get(key)).toEqual({ v: 1 });
       expect(await store.get(`${key}:gone`)).toBeUndefined();
       expect(await store.get(`${key}:claim`)).toBe("mine");
@@ -276,7 +276,10 @@ export function storeContract(name: string, harness: ContractHarness): void {
       const key = unique("budget");
       const span = harness.fakeClock ? 60_000 : 400;
       const taken = [];
-      for (let i = 0; i < 5; i++) taken.push(await store.takeSlot(key, span, 3, `m${i}`));
+      for (let i = 0; i < 5; i++) {
+        taken.push(await store.takeSlot(key, span, 3, `m${i}`));
+        await store.finishSlot(key, span, `m${i}`);
+      }
       expect(taken.filter((r) => r.taken)).toHaveLength(3);
       const refused = taken[3]!;
       expect(refused.taken).toBe(false);
@@ -293,6 +296,30 @@ export function storeContract(name: string, harness: ContractHarness): void {
           return next.taken;
         },
         "a slot to leave the window",
+      );
+      expect(next.taken).toBe(true);
+    });
+
+    it("counts a slot while its call runs, however long, and a window after the call finished", async () => {
+      const store = await open();
+      const key = unique("budget");
+      const span = harness.fakeClock ? 60_000 : 300;
+      expect((await store.takeSlot(key, span, 1, "slow call")).taken).toBe(true);
+      const [takenAt] = await store.listSlots(key, span);
+      if (harness.fakeClock) clock.advance(1.5 * span);
+      else await until(async () => Date.now() > takenAt! + 1.5 * span, "more than a window to pass");
+      const refused = await store.takeSlot(key, span, 1, "next");
+      expect(refused).toEqual({ taken: false, waitMs: span });
+      await store.finishSlot(key, span, "slow call");
+      expect((await store.takeSlot(key, span, 1, "next")).taken).toBe(false);
+      let next = refused;
+      await pass(
+        span + 1,
+        async () => {
+          next = await store.takeSlot(key, span, 1, "next");
+          return next.taken;
+        },
+        "the finished call to leave the window",
       );
       expect(next.taken).toBe(true);
     });
@@ -336,6 +363,89 @@ export function storeContract(name: string, harness: ContractHarness): void {
       expect(rest.map((i) => i.payload)).toEqual(["a1", "b1", "a2", "b2", "a3"]);
       const seqs = rest.map((i) => i.seq);
       expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    });
+
+    it("gives an item appended while another live process holds its conversation to that process", async () => {
+      const store = await open();
+      const queue = unique("q");
+      await store.renewLease("A", 600_000);
+      await store.renewLease("B", 600_000);
+      const first = (
+        await store.batch([{ op: "append", queue, group: "g", payload: "a1", owner: "A", joinHolder: true }])
+      ).appended[0]!;
+      expect(first.owner).toBe("A");
+      expect(first.earlier).toEqual([]);
+      const { appended } = await store.batch([
+        { op: "append", queue, group: "g", payload: "b2", owner: "B", joinHolder: true },
+        { op: "append", queue, group: "other", payload: "b3", owner: "B", joinHolder: true },
+      ]);
+      expect(appended.map((i) => [i.payload, i.owner, i.earlier])).toEqual([
+        ["b2", "A", [first.id]],
+        ["b3", "B", []],
+      ]);
+      expect(await store.claim(queue, "B", { includeOwn: true })).toEqual([
+        expect.objectContaining({ payload: "b3" }),
+      ]);
+      // Once A has answered everything of "g", the next message of it stays with whoever took it.
+      await store.batch([
+        { op: "ack", queue, id: first.id },
+        { op: "ack", queue, id: appended[0]!.id },
+      ]);
+      const later = await store.batch([
+        { op: "append", queue, group: "g", payload: "b4", owner: "B", joinHolder: true },
+      ]);
+      expect(later.appended[0]).toMatchObject({ owner: "B", earlier: [] });
+    });
+
+    it("gives a conversation nobody live holds, with what a dead process left of it, to the next appender", async () => {
+      const store = await open();
+      const queue = unique("q");
+      await store.renewLease("B", 600_000);
+      await store.renewLease("C", 600_000);
+      const left = await store.batch([
+        { op: "append", queue, group: "g", payload: "x1", owner: "crashed" },
+        { op: "append", queue, group: "g", payload: "x2", owner: "crashed" },
+      ]);
+      const { appended } = await store.batch([
+        { op: "append", queue, group: "g", payload: "b3", owner: "B", joinHolder: true },
+      ]);
+      expect(appended[0]).toMatchObject({ owner: "B", earlier: left.appended.map((i) => i.id) });
+      expect(await store.claim(queue, "C")).toEqual([]);
+      const { taken } = await store.batch([{ op: "take", queue, group: "g", owner: "B" }]);
+      expect(taken.map((i) => [i.payload, i.owner])).toEqual([
+        ["x1", "B"],
+        ["x2", "B"],
+        ["b3", "B"],
+      ]);
+    });
+
+    it("hands a holder what others appended to its conversation, in the batch that acks its answered items", async () => {
+      const store = await open();
+      const queue = unique("q");
+      await store.renewLease("A", 600_000);
+      await store.renewLease("B", 600_000);
+      const a1 = (
+        await store.batch([{ op: "append", queue, group: "g", payload: "a1", owner: "A", joinHolder: true }])
+      ).appended[0]!;
+      await store.batch([{ op: "append", queue, group: "g", payload: "b2", owner: "B", joinHolder: true }]);
+      expect((await store.batch([{ op: "take", queue, group: "g", owner: "B" }])).taken).toEqual([]);
+      const { taken } = await store.batch([
+        { op: "ack", queue, id: a1.id },
+        { op: "take", queue, group: "g", owner: "A" },
+      ]);
+      expect(taken.map((i) => [i.payload, i.owner])).toEqual([["b2", "A"]]);
+      expect((await store.batch([{ op: "take", queue, group: "empty", owner: "A" }])).taken).toEqual([]);
+    });
+
+    it("leaves a whole conversation to the live process holding any of its items", async () => {
+      const store = await open();
+      const queue = unique("q");
+      await store.renewLease("A", 600_000);
+      await store.renewLease("B", 600_000);
+      await store.batch([{ op: "append", queue, group: "g", payload: "x1", owner: "crashed" }]);
+      await store.batch([{ op: "append", queue, group: "g", payload: "a2", owner: "A" }]);
+      expect(await store.claim(queue, "B")).toEqual([]);
+      expect((await store.claim<string>(queue, "A")).map((i) => i.payload)).toEqual(["x1"]);
     });
 
     it("appends, claims in order and acks 10,000 items", async () => {
