@@ -15,9 +15,9 @@
 //
 // Errors from getUpdates behave like grammY's: 401 (bad token) and 409 (another poller, or a
 // webhook) end polling; 429 waits out retry_after; anything else is retried after 3 s.
-import { setTimeout as delay } from "node:timers/promises";
 import { type Bot, BotError, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
+import { sleep } from "../../src/kit/index.js";
 
 export interface PollerOptions {
   /** Long-poll timeout in seconds. */
@@ -185,6 +185,6 @@ export class UpdatePoller {
   /** A delay that stop() (or `until`) cuts short. */
   private pause(ms: number, until?: AbortSignal): Promise<void> {
     const signal = until ? AbortSignal.any([this.abort.signal, until]) : this.abort.signal;
-    return delay(ms, undefined, { signal }).catch(() => undefined);
+    return sleep(ms, signal).catch(() => undefined);
   }
 }
