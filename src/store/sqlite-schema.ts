@@ -61,56 +61,56 @@ export type Row = { seq: number; grp: string; payload: string };
 /** An item of a group, with whether its owner's lease lives. */
 export type Member = { seq: number; owner: string | null; live: 0 | 1; payload: string };
 
-export function prepare(db: Database.Database) {
-  return {
-    get: db.prepare("SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)"),
-    exists: db.prepare("SELECT 1 FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)"),
-    set: db.prepare(
-      `INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?)
+/** The store's statements by name, each prepared once per connection. */
+const STATEMENTS = {
+  get: "SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
+  exists: "SELECT 1 FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
+  set: `INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
-    ),
-    setIfAbsent: db.prepare(
-      `INSERT INTO kv (key, value, expires_at) VALUES (@key, @json, @expiresAt)
+  setIfAbsent: `INSERT INTO kv (key, value, expires_at) VALUES (@key, @json, @expiresAt)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
        WHERE kv.expires_at IS NOT NULL AND kv.expires_at <= @now`,
-    ),
-    delete: db.prepare("DELETE FROM kv WHERE key = ? RETURNING expires_at"),
-    append: db.prepare("INSERT INTO queue_items (queue, grp, payload, owner) VALUES (?, ?, ?, ?)"),
-    update: db.prepare("UPDATE queue_items SET payload = ? WHERE queue = ? AND seq = ?"),
-    ack: db.prepare("DELETE FROM queue_items WHERE queue = ? AND seq = ?"),
-    groupItems: db.prepare(
-      `SELECT i.seq, i.owner, i.payload, (l.owner IS NOT NULL) AS live FROM queue_items i
+  delete: "DELETE FROM kv WHERE key = ? RETURNING expires_at",
+  append: "INSERT INTO queue_items (queue, grp, payload, owner) VALUES (?, ?, ?, ?)",
+  update: "UPDATE queue_items SET payload = ? WHERE queue = ? AND seq = ?",
+  ack: "DELETE FROM queue_items WHERE queue = ? AND seq = ?",
+  groupItems: `SELECT i.seq, i.owner, i.payload, (l.owner IS NOT NULL) AS live FROM queue_items i
        LEFT JOIN leases l ON l.owner = i.owner AND l.until > ?
        WHERE i.queue = ? AND i.grp = ? ORDER BY i.seq`,
-    ),
-    setOwner: db.prepare("UPDATE queue_items SET owner = ? WHERE seq = ?"),
-    claim: db.prepare(
-      `UPDATE queue_items SET owner = @owner WHERE seq IN (SELECT seq FROM (${CLAIMABLE}))
+  setOwner: "UPDATE queue_items SET owner = ? WHERE seq = ?",
+  claim: `UPDATE queue_items SET owner = @owner WHERE seq IN (SELECT seq FROM (${CLAIMABLE}))
        RETURNING seq, grp, payload`,
-    ),
-    queueSize: db.prepare("SELECT COUNT(*) AS n FROM queue_items WHERE queue = ?"),
-    renewLease: db.prepare(
-      "INSERT INTO leases (owner, until) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET until = excluded.until",
-    ),
-    releaseLease: db.prepare("DELETE FROM leases WHERE owner = ?"),
-    sweepKeys: db.prepare("DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?"),
-    sweepLeases: db.prepare("DELETE FROM leases WHERE until <= ?"),
-    liveLeases: db.prepare("SELECT owner FROM leases WHERE until > ?"),
-    pruneSlots: db.prepare("DELETE FROM slots WHERE key = ? AND at <= ?"),
-    putSlot: db.prepare("INSERT OR REPLACE INTO slots (key, member, at) VALUES (?, ?, ?)"),
-    pruneFlying: db.prepare("DELETE FROM slots_flying WHERE key = ? AND at <= ?"),
-    countFlying: db.prepare("SELECT COUNT(*) AS n FROM slots_flying WHERE key = ?"),
-    putFlying: db.prepare("INSERT OR REPLACE INTO slots_flying (key, member, at) VALUES (?, ?, ?)"),
-    landFlying: db.prepare("DELETE FROM slots_flying WHERE key = ? AND member = ?"),
-    flyingTimes: db.prepare("SELECT at FROM slots_flying WHERE key = ? AND at > ?"),
-    moveSlot: db.prepare("UPDATE slots SET at = ? WHERE key = ? AND member = ?"),
-    slotTimes: db.prepare("SELECT at FROM slots WHERE key = ? AND at > ? ORDER BY at"),
-    ping: db.prepare("SELECT 1"),
-  };
+  queueSize: "SELECT COUNT(*) AS n FROM queue_items WHERE queue = ?",
+  renewLease:
+    "INSERT INTO leases (owner, until) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET until = excluded.until",
+  releaseLease: "DELETE FROM leases WHERE owner = ?",
+  sweepKeys: "DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?",
+  sweepLeases: "DELETE FROM leases WHERE until <= ?",
+  liveLeases: "SELECT owner FROM leases WHERE until > ?",
+  pruneSlots: "DELETE FROM slots WHERE key = ? AND at <= ?",
+  putSlot: "INSERT OR REPLACE INTO slots (key, member, at) VALUES (?, ?, ?)",
+  pruneFlying: "DELETE FROM slots_flying WHERE key = ? AND at <= ?",
+  countFlying: "SELECT COUNT(*) AS n FROM slots_flying WHERE key = ?",
+  putFlying: "INSERT OR REPLACE INTO slots_flying (key, member, at) VALUES (?, ?, ?)",
+  landFlying: "DELETE FROM slots_flying WHERE key = ? AND member = ?",
+  flyingTimes: "SELECT at FROM slots_flying WHERE key = ? AND at > ?",
+  moveSlot: "UPDATE slots SET at = ? WHERE key = ? AND member = ?",
+  slotTimes: "SELECT at FROM slots WHERE key = ? AND at > ? ORDER BY at",
+  ping: "SELECT 1",
+};
+
+export type Statements = Record<keyof typeof STATEMENTS, Database.Statement>;
+
+export function prepare(db: Database.Database): Statements {
+  const prepared: Partial<Statements> = {};
+  for (const [name, sql] of Object.entries(STATEMENTS)) prepared[name as keyof Statements] = db.prepare(sql);
+  return prepared as Statements;
 }
 
 // One row per named lock; a row whose `until` has passed is free for anyone to take.
-export function prepareLocks(db: Database.Database) {
+export function prepareLocks(
+  db: Database.Database,
+): Record<"hold" | "release" | "holder", Database.Statement> {
   db.exec(`CREATE TABLE IF NOT EXISTS locks (
     name TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -131,7 +131,14 @@ export function prepareLocks(db: Database.Database) {
  * The rate-limit slot transactions: take a slot (it flies until finished) when fewer than `limit`
  * count in the span, else say how long to wait; finish one (it then counts from now).
  */
-export function prepareSlots(db: Database.Database, s: ReturnType<typeof prepare>, now: () => number) {
+export function prepareSlots(
+  db: Database.Database,
+  s: Statements,
+  now: () => number,
+): {
+  take: Database.Transaction<(key: string, spanMs: number, limit: number, member: string) => SlotResult>;
+  finish: Database.Transaction<(key: string, member: string) => void>;
+} {
   return {
     take: db.transaction((key: string, spanMs: number, limit: number, member: string): SlotResult => {
       const at = now();
