@@ -4,9 +4,9 @@
 // time; later messages of the same conversation wait behind it so their order holds. While anything
 // waits, the adapter reports not ready. stop() gives each waiting message one last immediate try.
 // What is still waiting when the process dies is lost: see SETUP.md, "Operations".
-import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { InboundMessage, InboundSink } from "../../src/adapter.js";
+import { retry } from "../../src/kit/index.js";
 
 export interface AcceptRetryOptions {
   /** First pause after a refusal; doubles each time, up to 8 s. */
@@ -58,31 +58,33 @@ export class RetryingIntake {
 
   /** Tries at least once; then again until `maxMs` after arrival (a long outage does not pile up). */
   private async deliver(message: InboundMessage, arrived: number): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
+    await retry(
+      async (attempt) => {
+        if (attempt > 1) this.waiting--;
         await this.sink.accept(message);
-        return;
-      } catch (error) {
-        const context = { err: error, attempt, messageId: message.messageId };
-        const elapsed = Date.now() - arrived;
-        if (this.stopping.signal.aborted || elapsed >= this.options.maxMs) {
-          this.logger.error(
-            context,
-            "gave up on a Discord message the relay could not take; Discord does not send it again, so it is lost",
+      },
+      {
+        signal: this.stopping.signal,
+        delayMs: (error, attempt) => {
+          const context = { err: error, attempt, messageId: message.messageId };
+          const elapsed = Date.now() - arrived;
+          if (this.stopping.signal.aborted || elapsed >= this.options.maxMs) {
+            this.logger.error(
+              context,
+              "gave up on a Discord message the relay could not take; Discord does not send it again, so it is lost",
+            );
+            return undefined;
+          }
+          this.logger.warn(context, "the relay could not take a Discord message; trying again");
+          this.waiting++;
+          return Math.min(
+            this.options.baseMs * 2 ** Math.min(attempt - 1, 20),
+            MAX_PAUSE_MS,
+            this.options.maxMs - elapsed,
           );
-          return;
-        }
-        this.logger.warn(context, "the relay could not take a Discord message; trying again");
-        const pause = Math.min(
-          this.options.baseMs * 2 ** Math.min(attempt - 1, 20),
-          MAX_PAUSE_MS,
-          this.options.maxMs - elapsed,
-        );
-        this.waiting++;
-        await delay(pause, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-        this.waiting--;
-      }
-    }
+        },
+      },
+    ).catch(() => undefined);
   }
 }
 

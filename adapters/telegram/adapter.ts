@@ -28,6 +28,7 @@ import type { Store } from "../../src/store/types.js";
 import { BOT_COMMANDS } from "./commands.js";
 import { checkedWebhook, TELEGRAM_API_ROOT } from "./config.js";
 import { chatIdOf, conversationKey, placement, updateKey } from "./conversation.js";
+import { checkBotToken } from "./doctor.js";
 import { isRenderingRejection, toDeliveryError } from "./errors.js";
 import { classifyMessage, displayName } from "./inbound.js";
 import { UpdatePoller } from "./polling.js";
@@ -263,36 +264,8 @@ export class TelegramAdapter implements PlatformAdapter {
     return profile;
   }
 
-  async doctor(): Promise<DoctorCheck[]> {
-    try {
-      const me = await this.bot.api.getMe();
-      return [
-        {
-          name: "Telegram bot token",
-          ok: true,
-          detail: `@${me.username} (id ${me.id}); ${me.can_read_all_group_messages ? "privacy mode off" : "privacy mode on"}`,
-        },
-      ];
-    } catch (error) {
-      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
-        return [
-          {
-            name: "Telegram bot token",
-            ok: false,
-            detail: `Telegram rejected TELEGRAM_BOT_TOKEN (${error.error_code} ${error.description})`,
-            fix: "Copy the bot's token from @BotFather (/mybots → API Token) into TELEGRAM_BOT_TOKEN.",
-          },
-        ];
-      }
-      return [
-        {
-          name: "Telegram bot token",
-          ok: false,
-          detail: `Could not check the token: ${toDeliveryError(error, this.token).message}`,
-          fix: "Check the network and TELEGRAM_API_ROOT, then run doctor again.",
-        },
-      ];
-    }
+  doctor(): Promise<DoctorCheck[]> {
+    return checkBotToken(this.bot.api, this.token);
   }
 
   private async init(): Promise<void> {

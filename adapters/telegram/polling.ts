@@ -15,9 +15,9 @@
 //
 // Errors from getUpdates behave like grammY's: 401 (bad token) and 409 (another poller, or a
 // webhook) end polling; 429 waits out retry_after; anything else is retried after 3 s.
-import { setTimeout as delay } from "node:timers/promises";
 import { type Bot, BotError, GrammyError } from "grammy";
 import type { Update } from "grammy/types";
+import { retry, sleep } from "../../src/kit/index.js";
 
 export interface PollerOptions {
   /** Long-poll timeout in seconds. */
@@ -152,24 +152,29 @@ export class UpdatePoller {
 
   private async handle(update: Update): Promise<void> {
     const id = update.update_id;
-    for (let attempt = 1; this.running; attempt++) {
-      try {
+    if (!this.running) return;
+    await retry(
+      async (attempt) => {
+        if (attempt > 1) {
+          this.retrying.delete(id);
+          // Stopped while waiting: Telegram keeps the update for the next poller.
+          if (!this.running) return;
+        }
         await this.bot.handleUpdate(update);
         this.unfinished.delete(id);
-        return;
-      } catch (error) {
-        if (!this.running) return;
-        const cause = error instanceof BotError ? error.error : error;
-        const wait = this.options.retryDelay(cause, update, attempt);
-        if (wait === undefined) {
-          this.unfinished.delete(id);
-          return;
-        }
-        this.retrying.add(id);
-        await this.pause(wait);
-        this.retrying.delete(id);
-      }
-    }
+      },
+      {
+        signal: this.abort.signal,
+        delayMs: (error, attempt) => {
+          if (!this.running) return undefined;
+          const cause = error instanceof BotError ? error.error : error;
+          const wait = this.options.retryDelay(cause, update, attempt);
+          if (wait === undefined) this.unfinished.delete(id);
+          else this.retrying.add(id);
+          return wait;
+        },
+      },
+    ).catch(() => undefined);
   }
 
   /** Waits until everything fetched is handled, or a short while so newer updates are not held up. */
@@ -185,6 +190,6 @@ export class UpdatePoller {
   /** A delay that stop() (or `until`) cuts short. */
   private pause(ms: number, until?: AbortSignal): Promise<void> {
     const signal = until ? AbortSignal.any([this.abort.signal, until]) : this.abort.signal;
-    return delay(ms, undefined, { signal }).catch(() => undefined);
+    return sleep(ms, signal).catch(() => undefined);
   }
 }

@@ -4,6 +4,7 @@
 // modules, no pino at run time), so the same code runs in Node and in browsers (`mygpt-bridge/client`).
 import { DEFAULTS } from "../defaults.js";
 import { AssistantError } from "../errors.js";
+import { sleep as abortableSleep } from "../kit/retry.js";
 import { CHAT_STATUSES, chatRequest, readChatReply } from "./chat.js";
 import {
   CONTACT_STATUSES,
@@ -16,7 +17,7 @@ import {
 import { type StatusCodes, unwrapEnvelope } from "./envelope.js";
 import { type HttpRequest, pathOnly, sendRequest } from "./http.js";
 import { readRateLimit, serverWaitMs } from "./rate-limit-headers.js";
-import { abortableSleep, type RetryPolicy, withRetries } from "./retry.js";
+import { type RetryPolicy, withRetries } from "./retry.js";
 import type { AssistantApi, RateLimitInfo } from "./types.js";
 
 /** The two log calls the client makes; a pino logger fits, and so does `console`-like code. */

@@ -6,9 +6,9 @@
 
 import PQueue from "p-queue";
 import type { Logger } from "pino";
-import { abortableSleep } from "../assistant/retry.js";
 import type { RateLimitInfo } from "../assistant/types.js";
 import { DEFAULTS } from "../defaults.js";
+import { sleep } from "../kit/retry.js";
 import { silentLogger } from "../logger.js";
 import type { Store } from "../store/types.js";
 import { inFlightLimit, LatencyAverage } from "./concurrency.js";
@@ -156,7 +156,7 @@ export class SlidingWindowBudget implements CallBudget {
       signal?.throwIfAborted();
       const now = this.now();
       if (this.pausedUntilMs > now) {
-        await abortableSleep(this.pausedUntilMs - now, signal);
+        await sleep(this.pausedUntilMs - now, signal);
         continue;
       }
       let waitMs: number;
@@ -168,7 +168,7 @@ export class SlidingWindowBudget implements CallBudget {
         this.logger.warn({ budget: this.id, err: error }, "call budget ledger failed; trying again");
         waitMs = LEDGER_RETRY_MS;
       }
-      await abortableSleep(waitMs, signal);
+      await sleep(waitMs, signal);
     }
   }
 }

@@ -81,7 +81,7 @@ export class BridgeMetrics implements RelayObserver {
     });
     new Gauge({
       name: "bridge_leader",
-      help: "1 while this replica holds the named connection (Telegram poller, Discord shard), 0 while it stands by",
+      help: "1 while this replica holds the named connection (a platform's poller or gateway shard), 0 while it stands by",
       labelNames: ["role"],
       registers: [this.registry],
       collect() {

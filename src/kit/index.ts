@@ -4,6 +4,7 @@
 
 export { notReadyGuard } from "./not-ready.js";
 export { isSecretField, REDACTED, Redactor, type RedactorOptions, tokenRedactor } from "./redact.js";
+export { type RetryOptions, retry, sleep } from "./retry.js";
 export { routeTexts } from "./texts.js";
 export { isRetryableStatus, transportCode, transportReason } from "./transport.js";
 export { type RenewingOptions, renewingIndicator } from "./typing.js";

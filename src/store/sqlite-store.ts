@@ -8,8 +8,9 @@ import Database from "better-sqlite3";
 import type { Logger } from "pino";
 import { DEFAULTS } from "../defaults.js";
 import { StoreError } from "../errors.js";
+import { retry } from "../kit/retry.js";
 import { decodeValue, durationMs, encodeValue } from "./encoding.js";
-import { slotWait } from "./slot-wait.js";
+import { type Member, prepare, prepareLocks, prepareSlots, type Row, SCHEMA } from "./sqlite-schema.js";
 import type {
   AppendedItem,
   BatchResult,
@@ -31,61 +32,6 @@ export interface SqliteStoreOptions {
 export function loadSqliteDriver(): void {
   new Database(":memory:").close();
 }
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS kv (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL,
-    expires_at INTEGER
-  ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires_at) WHERE expires_at IS NOT NULL;
-  CREATE TABLE IF NOT EXISTS queue_items (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    queue TEXT NOT NULL,
-    grp TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    owner TEXT
-  );
-  CREATE INDEX IF NOT EXISTS queue_items_by_queue ON queue_items (queue, seq);
-  CREATE INDEX IF NOT EXISTS queue_items_by_group ON queue_items (queue, grp, seq);
-  CREATE TABLE IF NOT EXISTS leases (
-    owner TEXT PRIMARY KEY,
-    until INTEGER NOT NULL
-  ) WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS slots (
-    key TEXT NOT NULL,
-    member TEXT NOT NULL,
-    at INTEGER NOT NULL,
-    PRIMARY KEY (key, member)
-  ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS slots_by_time ON slots (key, at);
-  CREATE TABLE IF NOT EXISTS slots_flying (
-    key TEXT NOT NULL,
-    member TEXT NOT NULL,
-    at INTEGER NOT NULL,
-    PRIMARY KEY (key, member)
-  ) WITHOUT ROWID;
-`;
-
-// Claimable: no live lease holds the item, and no other live process holds an item of its group
-// (that process answers the conversation, in order). An item's id is its seq, as text.
-const CLAIMABLE = `
-  WITH blocked AS (
-    SELECT DISTINCT j.grp FROM queue_items j
-    JOIN leases l ON l.owner = j.owner AND l.until > @now
-    WHERE j.queue = @queue AND j.owner <> @owner
-  )
-  SELECT i.seq, i.grp, i.payload FROM queue_items i
-  LEFT JOIN leases l ON l.owner = i.owner AND l.until > @now
-  WHERE i.queue = @queue AND (l.owner IS NULL OR (@own = 1 AND i.owner = @owner))
-    AND i.grp NOT IN (SELECT grp FROM blocked)
-  ORDER BY i.seq
-  LIMIT @limit
-`;
-
-type Row = { seq: number; grp: string; payload: string };
-/** An item of a group, with whether its owner's lease lives. */
-type Member = { seq: number; owner: string | null; live: 0 | 1; payload: string };
 
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const file = resolve(path);
@@ -113,10 +59,7 @@ export class SqliteStore implements Store {
   private readonly sweepIntervalMs: number;
   private statements!: ReturnType<typeof prepare>;
   private batchTx!: Database.Transaction<(ops: WriteOp[], encoded: string[]) => BatchResult>;
-  private finishSlotTx!: Database.Transaction<(key: string, member: string) => void>;
-  private takeSlotTx!: Database.Transaction<
-    (key: string, spanMs: number, limit: number, member: string) => SlotResult
-  >;
+  private slots!: ReturnType<typeof prepareSlots>;
 
   constructor(
     private readonly db: Database.Database,
@@ -140,26 +83,7 @@ export class SqliteStore implements Store {
       if (existsSync(f)) chmodSync(f, 0o600);
     this.statements = prepare(this.db);
     this.batchTx = this.db.transaction((ops: WriteOp[], encoded: string[]) => this.applyBatch(ops, encoded));
-    this.takeSlotTx = this.db.transaction((key: string, spanMs: number, limit: number, member: string) => {
-      const s = this.statements;
-      const now = this.now();
-      s.pruneSlots.run(key, now - spanMs);
-      s.pruneFlying.run(key, now - DEFAULTS.budgetSlotMaxFlightMs);
-      const done = (s.slotTimes.all(key, now - spanMs) as Array<{ at: number }>).map((r) => r.at);
-      const { n: flying } = s.countFlying.get(key) as { n: number };
-      const count = done.length + flying;
-      if (count < limit) {
-        s.putFlying.run(key, member, now);
-        return { taken: true } as const;
-      }
-      return { taken: false, waitMs: slotWait(done, count - limit, spanMs, now) } as const;
-    });
-    this.finishSlotTx = this.db.transaction((key: string, member: string) => {
-      const now = this.now();
-      if (this.statements.landFlying.run(key, member).changes > 0)
-        this.statements.putSlot.run(key, member, now);
-      else this.statements.moveSlot.run(now, key, member);
-    });
+    this.slots = prepareSlots(this.db, this.statements, this.now);
     await this.sweep();
     this.sweeper = setInterval(() => {
       this.sweep().catch((err: unknown) => this.logger?.warn({ err }, "sweeping expired store rows failed"));
@@ -246,11 +170,11 @@ export class SqliteStore implements Store {
   }
 
   async takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult> {
-    return this.run("takeSlot", () => this.takeSlotTx.immediate(key, spanMs, limit, member));
+    return this.run("takeSlot", () => this.slots.take.immediate(key, spanMs, limit, member));
   }
 
   async finishSlot(key: string, _spanMs: number, member: string): Promise<void> {
-    await this.run("finishSlot", () => this.finishSlotTx.immediate(key, member));
+    await this.run("finishSlot", () => this.slots.finish.immediate(key, member));
   }
 
   async listSlots(key: string, spanMs: number): Promise<number[]> {
@@ -390,27 +314,36 @@ export class SqliteStore implements Store {
   private async run<T>(what: string, step: () => T): Promise<T> {
     const deadline = Date.now() + this.opTimeoutMs;
     let pause = 1;
-    for (;;) {
-      if (this.closed)
-        throw new StoreError("STORE_UNAVAILABLE", `SQLite store ${what}: the store was closed`);
-      try {
-        return step();
-      } catch (err) {
-        if (!isBusy(err)) {
-          throw new StoreError("STORE_FAILED", `SQLite store ${what} failed: ${messageOf(err)}`, {
-            cause: err,
-          });
-        }
-        if (Date.now() + pause > deadline) {
-          throw new StoreError(
-            "STORE_BUSY",
-            `SQLite store ${what}: another process held the database lock for over ${this.opTimeoutMs} ms`,
-            { cause: err },
-          );
-        }
-        await new Promise((r) => setTimeout(r, pause * (0.5 + Math.random())));
-        pause = Math.min(pause * 2, 25);
+    let closed: StoreError | undefined;
+    try {
+      return await retry(
+        async () => {
+          if (this.closed)
+            closed = new StoreError("STORE_UNAVAILABLE", `SQLite store ${what}: the store was closed`);
+          if (closed) throw closed;
+          return step();
+        },
+        {
+          delayMs: (err) => {
+            if (err === closed || !isBusy(err) || Date.now() + pause > deadline) return undefined;
+            const wait = pause * (0.5 + Math.random());
+            pause = Math.min(pause * 2, 25);
+            return wait;
+          },
+        },
+      );
+    } catch (err) {
+      if (err === closed) throw err;
+      if (!isBusy(err)) {
+        throw new StoreError("STORE_FAILED", `SQLite store ${what} failed: ${messageOf(err)}`, {
+          cause: err,
+        });
       }
+      throw new StoreError(
+        "STORE_BUSY",
+        `SQLite store ${what}: another process held the database lock for over ${this.opTimeoutMs} ms`,
+        { cause: err },
+      );
     }
   }
 
@@ -443,54 +376,6 @@ export class SqliteStore implements Store {
   }
 }
 
-function prepare(db: Database.Database) {
-  return {
-    get: db.prepare("SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)"),
-    exists: db.prepare("SELECT 1 FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)"),
-    set: db.prepare(
-      `INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
-    ),
-    setIfAbsent: db.prepare(
-      `INSERT INTO kv (key, value, expires_at) VALUES (@key, @json, @expiresAt)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
-       WHERE kv.expires_at IS NOT NULL AND kv.expires_at <= @now`,
-    ),
-    delete: db.prepare("DELETE FROM kv WHERE key = ? RETURNING expires_at"),
-    append: db.prepare("INSERT INTO queue_items (queue, grp, payload, owner) VALUES (?, ?, ?, ?)"),
-    update: db.prepare("UPDATE queue_items SET payload = ? WHERE queue = ? AND seq = ?"),
-    ack: db.prepare("DELETE FROM queue_items WHERE queue = ? AND seq = ?"),
-    groupItems: db.prepare(
-      `SELECT i.seq, i.owner, i.payload, (l.owner IS NOT NULL) AS live FROM queue_items i
-       LEFT JOIN leases l ON l.owner = i.owner AND l.until > ?
-       WHERE i.queue = ? AND i.grp = ? ORDER BY i.seq`,
-    ),
-    setOwner: db.prepare("UPDATE queue_items SET owner = ? WHERE seq = ?"),
-    claim: db.prepare(
-      `UPDATE queue_items SET owner = @owner WHERE seq IN (SELECT seq FROM (${CLAIMABLE}))
-       RETURNING seq, grp, payload`,
-    ),
-    queueSize: db.prepare("SELECT COUNT(*) AS n FROM queue_items WHERE queue = ?"),
-    renewLease: db.prepare(
-      "INSERT INTO leases (owner, until) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET until = excluded.until",
-    ),
-    releaseLease: db.prepare("DELETE FROM leases WHERE owner = ?"),
-    sweepKeys: db.prepare("DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?"),
-    sweepLeases: db.prepare("DELETE FROM leases WHERE until <= ?"),
-    liveLeases: db.prepare("SELECT owner FROM leases WHERE until > ?"),
-    pruneSlots: db.prepare("DELETE FROM slots WHERE key = ? AND at <= ?"),
-    putSlot: db.prepare("INSERT OR REPLACE INTO slots (key, member, at) VALUES (?, ?, ?)"),
-    pruneFlying: db.prepare("DELETE FROM slots_flying WHERE key = ? AND at <= ?"),
-    countFlying: db.prepare("SELECT COUNT(*) AS n FROM slots_flying WHERE key = ?"),
-    putFlying: db.prepare("INSERT OR REPLACE INTO slots_flying (key, member, at) VALUES (?, ?, ?)"),
-    landFlying: db.prepare("DELETE FROM slots_flying WHERE key = ? AND member = ?"),
-    flyingTimes: db.prepare("SELECT at FROM slots_flying WHERE key = ? AND at > ?"),
-    moveSlot: db.prepare("UPDATE slots SET at = ? WHERE key = ? AND member = ?"),
-    slotTimes: db.prepare("SELECT at FROM slots WHERE key = ? AND at > ? ORDER BY at"),
-    ping: db.prepare("SELECT 1"),
-  };
-}
-
 function validTtl(ttlMs: number | undefined): number | undefined {
   return ttlMs === undefined ? undefined : durationMs(ttlMs, "ttlMs");
 }
@@ -507,22 +392,4 @@ function isBusy(err: unknown): boolean {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-// One row per named lock; a row whose `until` has passed is free for anyone to take.
-function prepareLocks(db: Database.Database) {
-  db.exec(`CREATE TABLE IF NOT EXISTS locks (
-    name TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    until INTEGER NOT NULL
-  ) WITHOUT ROWID`);
-  return {
-    hold: db.prepare(
-      `INSERT INTO locks (name, owner, until) VALUES (@name, @owner, @until)
-       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
-       WHERE locks.owner = excluded.owner OR locks.until <= @now`,
-    ),
-    release: db.prepare("DELETE FROM locks WHERE name = ? AND owner = ?"),
-    holder: db.prepare("SELECT owner FROM locks WHERE name = ? AND until > ?"),
-  };
 }
