@@ -123,7 +123,8 @@ export class Dispatch {
       await parts.holdings.finish(convKey, items);
     } catch (error) {
       // Stopping while the store was away: the messages stay in the store for the next start.
-      if (error instanceof LeftForRestart || error instanceof StoreError) return;
+      // While running, a store failure mid-turn is retried below like any other passing failure.
+      if (error instanceof LeftForRestart || (error instanceof StoreError && ctx.life.stopping)) return;
       const decision = await this.onFailure(error, items, adapter);
       outcome = decision.retry ? "retry" : "answered";
       retryAfterMs = decision.retryAfterMs;

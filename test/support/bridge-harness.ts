@@ -11,6 +11,7 @@ import { loadConfig, PLATFORM_MODULES } from "../../src/app/index.js";
 import { Bridge } from "../../src/bridge.js";
 import type { BridgeConfig } from "../../src/config/load.js";
 import { silentLogger } from "../../src/logger.js";
+import type { Store } from "../../src/store/types.js";
 import {
   type AssistantEmulator,
   type AssistantEmulatorOptions,
@@ -36,6 +37,8 @@ export interface TestBridgeOptions {
   yaml?: string;
   logger?: Logger;
   http?: boolean;
+  /** A store of the test's own (e.g. one that fails on cue) instead of the one STORE_URL opens. */
+  store?: Store;
 }
 
 export async function startTestBridge(options: TestBridgeOptions): Promise<TestBridge> {
@@ -60,6 +63,7 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
     config,
     adapters: options.adapters,
     logger: options.logger ?? silentLogger(),
+    ...(options.store && { store: options.store }),
   });
   await bridge.start({ http: options.http ?? false });
   let bridgeStopped = false;
