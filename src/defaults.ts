@@ -58,8 +58,11 @@ export const DEFAULTS = {
   budgetSlotMaxFlightMs: 120_000,
   /** /readyz waits this long for the store before calling it unreachable (it must answer within 1 s). */
   readinessStoreCheckMs: 700,
-  /** Posting a reply chunk: bounded retries for transport failures. */
-  deliveryMaxAttempts: 5,
+  /**
+   * Posting a reply chunk: attempts for failures the platform may recover from, 250 ms apart and
+   * doubling (about 30 s in all), the one retry layer above the SDK's own.
+   */
+  deliveryMaxAttempts: 8,
   deliveryBackoffBaseMs: 250,
   contactRefreshMs: 7 * 24 * 3600_000,
   /** A known user's profile is looked at again for changes at most this often. */

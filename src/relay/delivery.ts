@@ -6,6 +6,7 @@ import { DEFAULTS } from "../defaults.js";
 import { DeliveryError } from "../errors.js";
 import { retry } from "../kit/retry.js";
 import type { RelayContext } from "./context.js";
+import { LeftForRestart } from "./lifecycle.js";
 import { splitMessage } from "./split.js";
 
 export class Delivery {
@@ -34,19 +35,25 @@ export class Delivery {
     return adapter;
   }
 
-  /** Posts one chunk, retrying transport failures within bounds. */
+  /**
+   * Posts one chunk, retrying what the platform may accept later (transport failures, 5xx, 429 with
+   * its Retry-After) with backoff, within bounds: the relay's only retry layer for posting. A stop
+   * cuts the waits short and leaves the message in the store for the next start.
+   */
   async deliver(adapter: PlatformAdapter, target: ReplyTarget, text: string): Promise<void> {
-    const { options } = this.ctx;
+    const { options, life } = this.ctx;
     const maxAttempts = options.deliveryMaxAttempts ?? DEFAULTS.deliveryMaxAttempts;
     const base = options.deliveryBackoffBaseMs ?? DEFAULTS.deliveryBackoffBaseMs;
     try {
       await retry(() => adapter.send(target, text), {
         delayMs: (error, attempt) =>
-          error instanceof DeliveryError && error.retryable && attempt < maxAttempts
+          error instanceof DeliveryError && error.retryable && attempt < maxAttempts && !life.stopping
             ? (error.options.retryAfterMs ?? base * 2 ** (attempt - 1))
             : undefined,
+        signal: life.signal,
       });
     } catch (error) {
+      if (life.stopping && error instanceof DeliveryError && error.retryable) throw new LeftForRestart();
       throw error instanceof DeliveryError
         ? error
         : new DeliveryError("posting the reply failed", false, { cause: error });

@@ -20,9 +20,6 @@ import type { PendingMessage, ReplyProgress } from "./message-queue.js";
 import type { Route } from "./options.js";
 import { splitMessage } from "./split.js";
 
-/** How often a batch is retried at relay level (assistant rate limits excepted) before giving up. */
-const MAX_BATCH_ATTEMPTS = 5;
-
 /** The relay's other parts a batch goes through. */
 export interface DispatchParts {
   holdings: Holdings;
@@ -228,11 +225,8 @@ export class Dispatch {
       return { retry: true, retryAfterMs: 1000 };
     }
     if (error instanceof DeliveryError) {
-      if (error.retryable && attempt < MAX_BATCH_ATTEMPTS) {
-        log.warn({ err: error, attempt }, "could not post the reply yet; will retry");
-        return { retry: true, retryAfterMs: error.options.retryAfterMs ?? 2000 * attempt };
-      }
-      log.error({ err: error, attempt }, "gave up posting a reply: the platform refused it");
+      // Posting was retried within bounds already (Delivery.deliver): the batch is not tried again.
+      log.error({ err: error }, "gave up posting a reply: the platform refused it");
       await parts.holdings.finish(convKey, items);
       return { retry: false };
     }

@@ -62,10 +62,12 @@ export class TestAdapter extends EventEmitter implements PlatformAdapter {
   readonly platform = TEST_PLATFORM;
   readonly posted: Posted[] = [];
   typingShown = 0;
+  /** Every call of send(), failed ones included. */
+  sendAttempts = 0;
   private sink?: InboundSink;
   private ready = false;
   private counter = 0;
-  private failures: Array<{ retryable: boolean }> = [];
+  private failures: Array<{ retryable: boolean; retryAfterMs: number }> = [];
 
   constructor(readonly maxMessageLength = 4000) {
     super();
@@ -108,20 +110,22 @@ export class TestAdapter extends EventEmitter implements PlatformAdapter {
     this.failures = [];
   }
 
-  /** The next `count` sends fail; retryable ones model a reset connection, others a refusal. */
-  failNextSends(count: number, retryable: boolean): void {
-    for (let i = 0; i < count; i++) this.failures.push({ retryable });
+  /**
+   * The next `count` sends fail; retryable ones model a reset connection (to be tried again after
+   * `retryAfterMs`), others a refusal.
+   */
+  failNextSends(count: number, retryable: boolean, retryAfterMs = 1): void {
+    for (let i = 0; i < count; i++) this.failures.push({ retryable, retryAfterMs });
   }
 
   async send(target: ReplyTarget, markdown: string): Promise<SentMessage> {
+    this.sendAttempts++;
     const failure = this.failures.shift();
     if (failure) {
       throw new DeliveryError(
         failure.retryable ? "connection reset" : "channel not found",
         failure.retryable,
-        {
-          retryAfterMs: 1,
-        },
+        { retryAfterMs: failure.retryAfterMs },
       );
     }
     const posted = { conversation: target.conversation, text: markdown, messageId: `out${++this.counter}` };

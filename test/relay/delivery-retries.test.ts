@@ -1,0 +1,62 @@
+// Posting a reply has one retry layer in the relay (above the SDK's own): a chunk the platform
+// keeps failing is tried a bounded number of times and then given up, instead of the batch being
+// retried again around those retries (which multiplied the attempts).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULTS } from "../../src/defaults.js";
+import { bridgesClosedAfterEach, parseReply } from "../support/bridge-harness.js";
+import { TestAdapter } from "../support/test-adapter.js";
+
+describe("posting a reply the platform keeps failing", () => {
+  const start = bridgesClosedAfterEach();
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("posts it once when the platform recovers before the last attempt", async () => {
+    const adapter = new TestAdapter();
+    await start({ adapters: [adapter] });
+    adapter.failNextSends(DEFAULTS.deliveryMaxAttempts - 1, true);
+    await adapter.say({ channel: "D1", text: "still there?" });
+    const [reply] = await adapter.waitForPosts(1);
+    expect(parseReply(reply!.text).message).toBe("still there?");
+    expect(adapter.sendAttempts).toBe(DEFAULTS.deliveryMaxAttempts);
+  });
+
+  it("gives the reply up after the bounded attempts, without retrying the whole batch around them", async () => {
+    const adapter = new TestAdapter();
+    const t = await start({ adapters: [adapter] });
+    adapter.failNextSends(1000, true);
+    await adapter.say({ channel: "D1", text: "nobody hears this" });
+    await t.bridge.relay.whenIdle();
+    expect(adapter.posted).toHaveLength(0);
+    expect(adapter.sendAttempts).toBe(DEFAULTS.deliveryMaxAttempts);
+
+    adapter.clearFailures();
+    await adapter.say({ channel: "D1", text: "and this?" });
+    const [reply] = await adapter.waitForPosts(1);
+    expect(parseReply(reply!.text).message).toBe("and this?");
+  });
+
+  it("keeps a reply whose posting a stop cut short, and posts it after the next start", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "delivery-retries-"));
+    dirs.push(dir);
+    const env = { STORE_URL: `sqlite://${join(dir, "bridge.sqlite")}` };
+    const adapter = new TestAdapter();
+    const first = await start({ adapters: [adapter], env });
+    // The platform asks for a minute's pause: the stop comes first.
+    adapter.failNextSends(1000, true, 60_000);
+    await adapter.say({ channel: "D1", text: "across a restart" });
+    await expect.poll(() => adapter.sendAttempts).toBe(1);
+    await first.stopBridge();
+    expect(adapter.posted).toHaveLength(0);
+
+    adapter.clearFailures();
+    await start({ adapters: [adapter], env, assistant: first.assistant });
+    const [reply] = await adapter.waitForPosts(1);
+    expect(parseReply(reply!.text).message).toBe("across a restart");
+  });
+});
