@@ -5,8 +5,13 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { DEFAULTS } from "../defaults.js";
+import { StoreError } from "../errors.js";
+import { retry } from "../kit/retry.js";
 import type { StoreHealth } from "./health.js";
 import type { Store } from "./types.js";
+
+/** Tries at taking the lease at start (about 2 s in all) before the start-up fails. */
+const START_ATTEMPTS = 5;
 
 export class ProcessLease {
   readonly owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
@@ -18,10 +23,17 @@ export class ProcessLease {
     readonly leaseMs: number = DEFAULTS.processLeaseMs,
   ) {}
 
-  /** Takes the lease and keeps renewing it; releases the leases of peers on this host that died. */
+  /**
+   * Takes the lease and keeps renewing it; releases the leases of peers on this host that died. A
+   * store failure in passing is tried again within bounds, so a hiccup does not end the start-up;
+   * releasing dead peers is only a head start (their leases run out, and adoption tries again).
+   */
   async start(): Promise<void> {
-    await this.renew();
-    await this.releaseDeadPeers();
+    await retry(() => this.renew(), {
+      delayMs: (error, attempt) =>
+        error instanceof StoreError && attempt < START_ATTEMPTS ? 200 * attempt : undefined,
+    });
+    await this.releaseDeadPeers().catch(() => {});
     this.timer ??= setInterval(() => void this.renew().catch(() => {}), this.leaseMs / 3);
     this.timer.unref();
   }
