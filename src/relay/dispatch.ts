@@ -32,8 +32,6 @@ export interface DispatchParts {
 export class Dispatch {
   /** Calls in flight per API key (the scheduler's lanes), each key within its own limit. */
   private readonly keys: KeyDispatch;
-  /** Failed tries per batch (by its first message's dedup key). */
-  private readonly attempts = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
   /** Batches waiting to be tried again. */
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -138,7 +136,6 @@ export class Dispatch {
       return;
     }
     if (outcome === "retry") return;
-    this.attempts.delete(leader.key);
     ctx.scheduler.done(convKey);
     if (ctx.scheduler.queuedFor(convKey) === 0) parts.notices.forget(convKey);
   }
@@ -213,8 +210,6 @@ export class Dispatch {
     const leader = items[0]!;
     const convKey = conversationKey(leader.message.conversation);
     const target = items.at(-1)!.message.replyTarget;
-    const attempt = (this.attempts.get(leader.key) ?? 0) + 1;
-    this.attempts.set(leader.key, attempt);
     const log = ctx.options.logger;
     if (error instanceof AssistantError && error.code === "RATE_LIMIT_EXCEEDED") {
       log.warn({ code: error.code }, "assistant rate limit: message waits for the budget");
@@ -231,13 +226,7 @@ export class Dispatch {
       return { retry: false };
     }
     const code = error instanceof AssistantError ? error.code : "UNKNOWN";
-    if (error instanceof AssistantError && error.retryable && attempt < 2) {
-      log.warn(
-        { code, attempt },
-        "assistant call failed after the client's retries; trying the batch once more",
-      );
-      return { retry: true, retryAfterMs: 2000 };
-    }
+    // The assistant client has retried within its bounds already: the batch is not tried again.
     const level =
       code === "INVALID_API_KEY" || code === "BOT_NOT_FOUND" || code === "UNKNOWN" ? "error" : "warn";
     log[level]({ err: error, code }, "assistant call failed; apologising to the user");

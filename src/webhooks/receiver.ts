@@ -7,6 +7,8 @@ import express, { type Express } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { StoreError } from "../errors.js";
+import { retry } from "../kit/retry.js";
+import { LeftForRestart } from "../relay/lifecycle.js";
 import type { Relay } from "../relay/relay.js";
 import type { StoreHealth } from "../store/health.js";
 import { IdleWait } from "../store/idle-wait.js";
@@ -40,7 +42,7 @@ export interface WebhookReceiverOptions {
   handoffWindowMs: number;
   onOutcome?(outcome: string): void;
   now?: () => number;
-  /** Posting attempts per event before it is given up (logged as an error). */
+  /** Tries of an event whose session could not be looked up (the store failing) before it is given up. */
   maxAttempts?: number;
 }
 
@@ -53,7 +55,8 @@ export class WebhookReceiver {
   private working?: Promise<void>;
   /** Woken when an event is stored or the receiver stops. */
   private readonly idle = new IdleWait();
-  private readonly attempts = new Map<string, number>();
+  /** Aborted on stop, cutting retry waits short. */
+  private stopping = new AbortController();
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly options: WebhookReceiverOptions) {
@@ -110,6 +113,7 @@ export class WebhookReceiver {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = new AbortController();
     this.working = this.work();
   }
 
@@ -125,6 +129,7 @@ export class WebhookReceiver {
   /** Stops posting; what is not posted yet stays stored for the next start. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     this.idle.wake();
     await this.working;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
@@ -150,39 +155,36 @@ export class WebhookReceiver {
 
   private async post(item: QueueItem<WebhookEvent>): Promise<void> {
     const event = item.payload;
+    const maxAttempts = this.options.maxAttempts ?? 5;
     try {
-      await this.handle(event);
+      // Posting to chat retries by itself (the relay's Delivery); only a store failure (the session
+      // look-up) is worth trying the event again for.
+      await retry(() => this.handle(event), {
+        delayMs: (error, attempt) =>
+          error instanceof StoreError && this.running && attempt < maxAttempts
+            ? 500 * 2 ** attempt
+            : undefined,
+        signal: this.stopping.signal,
+      });
     } catch (error) {
-      const attempt = (this.attempts.get(item.id) ?? 0) + 1;
-      const giveUp = attempt >= (this.options.maxAttempts ?? 5) || !this.running;
-      this.options.logger[giveUp && this.running ? "error" : "warn"](
-        { err: error, eventId: event.id, attempt },
-        giveUp ? "could not post a webhook event to chat" : "could not post a webhook event yet; will retry",
-      );
-      if (!giveUp) {
-        this.attempts.set(item.id, attempt);
-        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt).unref());
-        return this.post(item);
-      }
-      if (!this.running) return;
+      // Stopping (the relay too): the event stays stored for the next start.
+      if (!this.running || error instanceof LeftForRestart) return;
+      this.options.logger.error({ err: error, eventId: event.id }, "could not post a webhook event to chat");
     }
-    this.attempts.delete(item.id);
-    // Once posted, the event must leave the queue, or the next start posts it again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.options.health.watch(this.options.store.batch([{ op: "ack", queue: QUEUE, id: item.id }]));
-        return;
-      } catch (error) {
-        if (!this.running || attempt >= 30) {
-          this.options.logger.warn(
-            { err: error, eventId: event.id },
-            "posted a webhook event but could not mark it done",
-          );
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(200 * attempt, 2000)).unref());
-      }
-    }
+    // Posted or given up: the event must leave the queue, or the next start posts it again.
+    await retry(
+      () => this.options.health.watch(this.options.store.batch([{ op: "ack", queue: QUEUE, id: item.id }])),
+      {
+        delayMs: (_error, attempt) =>
+          this.running && attempt < 30 ? Math.min(200 * attempt, 2000) : undefined,
+        signal: this.stopping.signal,
+      },
+    ).catch((error: unknown) =>
+      this.options.logger.warn(
+        { err: error, eventId: event.id },
+        "posted a webhook event but could not mark it done",
+      ),
+    );
   }
 
   private async handle(event: WebhookEvent): Promise<void> {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../src/defaults.js";
-import { bridgesClosedAfterEach, parseReply } from "../support/bridge-harness.js";
+import { bridgesClosedAfterEach, parseReply, startWebhookConversation } from "../support/bridge-harness.js";
 import { TestAdapter } from "../support/test-adapter.js";
 
 describe("posting a reply the platform keeps failing", () => {
@@ -58,5 +58,37 @@ describe("posting a reply the platform keeps failing", () => {
     await start({ adapters: [adapter], env, assistant: first.assistant });
     const [reply] = await adapter.waitForPosts(1);
     expect(parseReply(reply!.text).message).toBe("across a restart");
+  });
+});
+
+describe("one retry layer per failure", () => {
+  const start = bridgesClosedAfterEach();
+
+  it("apologises once the assistant client's own retries are spent, without asking again", async () => {
+    const adapter = new TestAdapter();
+    const t = await start({ adapters: [adapter] });
+    t.assistant.injectFaults(
+      ...Array.from({ length: 20 }, () => ({ kind: "error" as const, code: "INTERNAL_ERROR" as const })),
+    );
+    await adapter.say({ channel: "D1", text: "anyone home?" });
+    const [apology] = await adapter.waitForPosts(1, () => true, 30_000);
+    expect(apology!.text).toMatch(/^Sorry/);
+    await t.bridge.relay.whenIdle();
+    expect(t.assistant.requests.filter((r) => r.kind === "chat")).toHaveLength(DEFAULTS.assistantMaxAttempts);
+  });
+
+  it("gives up an agent's message the platform keeps refusing after the delivery's own attempts", async () => {
+    const { adapter, t, sessionId, hook } = await startWebhookConversation(start);
+    adapter.failNextSends(1000, true);
+    const before = adapter.sendAttempts;
+    const event = t.assistant.makeMessageEvent(sessionId, "agent", "never gets through");
+    expect((await t.assistant.sendWebhook(hook, event)).status).toBe(202);
+    await t.bridge.webhooks?.drain();
+    expect(adapter.sendAttempts - before).toBe(DEFAULTS.deliveryMaxAttempts);
+
+    adapter.clearFailures();
+    const next = t.assistant.makeMessageEvent(sessionId, "agent", "this one does");
+    expect((await t.assistant.sendWebhook(hook, next)).status).toBe(202);
+    await adapter.waitForPosts(1, (p) => p.text === "this one does");
   });
 });
