@@ -1,6 +1,7 @@
 // Markdown from the assistant, rendered for Telegram: HTML in Telegram's small tag subset (b, i, s,
 // code, pre, a, blockquote) with <, > and & escaped, and a plain-text twin for when Telegram refuses
-// the HTML. Parsing is mdast-util-from-markdown with GFM (tables, strikethrough, task lists).
+// the HTML. Parsing is mdast-util-from-markdown with GFM (tables, strikethrough, task lists); text
+// that cannot hold any markdown (most short answers) skips the parser, since it renders as itself.
 import type { Nodes, Parents, Root } from "mdast";
 import { fromMarkdown } from "mdast-util-from-markdown";
 import { gfmFromMarkdown } from "mdast-util-gfm";
@@ -16,20 +17,49 @@ interface RenderState {
 
 /** Telegram HTML for parse_mode "HTML". */
 export function markdownToTelegramHtml(markdown: string): string {
-  return render(markdown, "html");
+  return isPlainProse(markdown) ? markdown : render(markdown, "html");
 }
 
 /** The same message without markup, for sending with no parse_mode. */
 export function markdownToPlainText(markdown: string): string {
-  return render(markdown, "plain");
+  return isPlainProse(markdown) ? markdown : render(markdown, "plain");
 }
+
+/**
+ * Text the markdown parser would give back unchanged, in both modes: only letters, digits, spaces
+ * and punctuation that starts no markdown construct, no HTML-special character, no URL or address an
+ * autolink would catch, no line that could open a block (list item, heading underline, indented
+ * code) and no blank-line runs or edge whitespace the parser would fold. Anything else is parsed.
+ */
+export function isPlainProse(text: string): boolean {
+  return (
+    PROSE_CHARACTERS.test(text) &&
+    !BLOCK_OPENER.test(text) &&
+    !text.includes("\n\n\n") &&
+    !text.includes("://") &&
+    !/www\./i.test(text)
+  );
+}
+
+const PROSE = "[\\p{L}\\p{N}\\p{M} ,.?!;:'\"%$/()#=+-]+";
+const PROSE_CHARACTERS = new RegExp(`^${PROSE}(\\n{1,2}${PROSE})*$`, "u");
+/** A line that starts or ends with a space, or starts like a list item, rule or heading underline. */
+const BLOCK_OPENER = /(^|\n)([ #=+-]|\p{N}+[.)])|( )(\n|$)/u;
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-function render(markdown: string, mode: Mode): string {
-  const tree = fromMarkdown(markdown, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+/** The parser's GFM extensions, built once (building them costs about as much as a short parse). */
+let extensions: {
+  extensions: ReturnType<typeof gfm>[];
+  mdastExtensions: ReturnType<typeof gfmFromMarkdown>[];
+};
+
+/** Always through the parser (the fast path is checked against it). */
+export function render(markdown: string, mode: Mode): string {
+  extensions ??= { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] };
+  const tree = fromMarkdown(markdown, extensions);
   const state: RenderState = { mode, definitions: collectDefinitions(tree), inQuote: false };
   return blocks(tree, state).trim();
 }

@@ -1,7 +1,14 @@
 // Assistant Markdown rendered for Telegram: what users see, and HTML that Telegram's parser (as the
 // emulator implements it) accepts for every Markdown construct an assistant tends to write.
+
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { markdownToPlainText, markdownToTelegramHtml } from "../../adapters/telegram/render.js";
+import {
+  isPlainProse,
+  markdownToPlainText,
+  markdownToTelegramHtml,
+  render,
+} from "../../adapters/telegram/render.js";
 import { parseTelegramHtml } from "../emulators/telegram/html-entities.js";
 
 const SAMPLE = [
@@ -77,5 +84,54 @@ describe("Markdown to Telegram HTML", () => {
     expect(markdownToPlainText("**Read** [the docs](https://example.com) and `run()`")).toBe(
       "Read the docs (https://example.com) and run()",
     );
+  });
+});
+
+describe("plain prose skips the markdown parser and reads the same", () => {
+  // Characters that look like prose plus every one that can start markdown, HTML or an autolink.
+  const piece = fc.oneof(
+    { weight: 6, arbitrary: fc.stringMatching(/^[a-zA-Zéü0-9]{1,8}$/) },
+    { weight: 4, arbitrary: fc.constantFrom(" ", "  ", "\n", "\n\n", "\n\n\n", ".", ",", "?", ":", ";") },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        ..."'\"%$/()=+-*_~`[]<>#|\\&!@\t".split(""),
+        "1.",
+        "2)",
+        "www.",
+        "http://x.io",
+      ),
+    },
+  );
+  const text = fc.array(piece, { minLength: 1, maxLength: 30 }).map((parts) => parts.join(""));
+
+  it("any text taken as plain prose renders as the parser renders it, in HTML and plain text", () => {
+    let prose = 0;
+    fc.assert(
+      fc.property(text, (t) => {
+        if (!isPlainProse(t)) return;
+        prose++;
+        expect(markdownToTelegramHtml(t)).toBe(render(t, "html"));
+        expect(markdownToPlainText(t)).toBe(render(t, "plain"));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(prose).toBeGreaterThan(500);
+  });
+
+  it("a typical short answer is plain prose; markdown, markup and links are not", () => {
+    expect(isPlainProse("Sure! The meeting is at 3 pm (room #2).\n\nAnything else?")).toBe(true);
+    for (const md of [
+      "a *b*",
+      "# Title",
+      "![x](y)",
+      "1. first",
+      "- item",
+      "a & b",
+      "see www.example.com",
+      "x\n===",
+      "a  \nb",
+    ])
+      expect(isPlainProse(md)).toBe(false);
   });
 });

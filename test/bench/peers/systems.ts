@@ -79,6 +79,9 @@ export async function startSystem(id: SystemId, at: Endpoints): Promise<Running>
   else {
     const compiled = join(bridgeDir(), "dist/src/cli/bin.js");
     args = [existsSync(compiled) ? compiled : join(bridgeDir(), "src/cli/bin.mjs"), "start"];
+    // PEERS_CPU_PROF=<folder>: a V8 CPU profile of ours per run (open it in Chrome DevTools).
+    if (process.env.PEERS_CPU_PROF)
+      args.unshift("--cpu-prof", "--cpu-prof-dir", resolve(process.env.PEERS_CPU_PROF));
     cwd = at.cwd ?? ROOT;
     Object.assign(env, {
       HOME: cwd,
