@@ -184,13 +184,18 @@ export class Dispatch {
       messageId: reply.answer.messageId,
     };
     if (progress.chunks.length === 0) progress.chunks.push("…");
-    await parts.holdings.durably(() => ctx.pending.beginReply(items, progress));
+    // The reply and the session's turn land together: one transaction per answered batch.
     await parts.holdings.durably(async () => {
-      await ctx.sessions.recordTurn(convKey, reply.session, {
-        conversationId: reply.answer.conversationId,
-        messageId: reply.answer.messageId,
-        target: items.at(-1)!.message.replyTarget,
-      });
+      await ctx.sessions.recordTurn(
+        convKey,
+        reply.session,
+        {
+          conversationId: reply.answer.conversationId,
+          messageId: reply.answer.messageId,
+          target: items.at(-1)!.message.replyTarget,
+        },
+        ctx.pending.beginReplyWrites(items, progress),
+      );
     });
     observer.answered?.({
       sessionId: reply.session.sessionId,

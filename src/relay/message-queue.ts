@@ -85,17 +85,18 @@ export class MessageQueue {
   }
 
   /**
-   * Keeps the assistant's reply on the leader before any chunk is posted; the other members of the
-   * batch are answered by it, so they leave the queue in the same transaction.
+   * The writes that keep the assistant's reply on the leader before any chunk is posted (for a
+   * store batch, with the session's turn); the other members of the batch are answered by it, so
+   * they leave the queue in the same transaction.
    */
-  async beginReply(items: PendingMessage[], reply: ReplyProgress): Promise<void> {
+  beginReplyWrites(items: PendingMessage[], reply: ReplyProgress): WriteOp[] {
     const [leader, ...rest] = items;
-    if (!leader) return;
+    if (!leader) return [];
     leader.reply = reply;
-    await this.store.batch([
+    return [
       { op: "update", queue: QUEUE, id: leader.id, payload: stored(leader) },
       ...rest.map((m): WriteOp => ({ op: "ack", queue: QUEUE, id: m.id })),
-    ]);
+    ];
   }
 
   async chunkPosted(leader: PendingMessage, reply: ReplyProgress): Promise<void> {

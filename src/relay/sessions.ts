@@ -3,8 +3,8 @@
 import { randomUUID } from "node:crypto";
 import type Keyv from "keyv";
 import type { ReplyTarget } from "../adapter.js";
-import { storeKeyv } from "../store/keyv-adapter.js";
-import type { Store } from "../store/types.js";
+import { keyvSetOp, storeKeyv } from "../store/keyv-adapter.js";
+import type { Store, WriteOp } from "../store/types.js";
 
 export interface SessionRecord {
   sessionId: string;
@@ -20,6 +20,8 @@ export interface SessionRecord {
 }
 
 const OWN_IDS_KEPT = 50;
+const SESSIONS = "session";
+const INDEX = "session-index";
 const INDEX_REFRESH_MS = 24 * 3600_000;
 
 export class SessionStore {
@@ -27,12 +29,12 @@ export class SessionStore {
   private readonly index: Keyv<string>;
 
   constructor(
-    store: Store,
+    private readonly store: Store,
     private readonly idleMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.sessions = storeKeyv<SessionRecord>(store, "session");
-    this.index = storeKeyv<string>(store, "session-index");
+    this.sessions = storeKeyv<SessionRecord>(store, SESSIONS);
+    this.index = storeKeyv<string>(store, INDEX);
   }
 
   get(conversationKey: string): Promise<SessionRecord | undefined> {
@@ -54,13 +56,15 @@ export class SessionStore {
   }
 
   /**
-   * Records an answered turn: the assistant's conversationId and messageId, and the latest target.
-   * A conversation's turns and commands run one at a time, so `session` is the stored record.
+   * Records an answered turn: the assistant's conversationId and messageId, and the latest target,
+   * in one transaction with `alongWith` (the reply kept for posting). A conversation's turns and
+   * commands run one at a time, so `session` is the stored record.
    */
   async recordTurn(
     conversationKey: string,
     session: SessionRecord,
     turn: { conversationId: string; messageId: string; target: ReplyTarget },
+    alongWith: WriteOp[] = [],
   ): Promise<SessionRecord> {
     const record: SessionRecord = {
       ...session,
@@ -69,7 +73,7 @@ export class SessionStore {
       updatedAt: this.now(),
       ownMessageIds: [...(session.ownMessageIds ?? []), turn.messageId].slice(-OWN_IDS_KEPT),
     };
-    await this.save(conversationKey, record, session);
+    await this.save(conversationKey, record, session, alongWith);
     return record;
   }
 
@@ -94,19 +98,27 @@ export class SessionStore {
 
   /**
    * Writes the record, and its index entries when they are new or a day old (so they live as long
-   * as the session, without a write per turn).
+   * as the session, without a write per turn), in one transaction.
    */
-  private async save(conversationKey: string, record: SessionRecord, before?: SessionRecord): Promise<void> {
+  private async save(
+    conversationKey: string,
+    record: SessionRecord,
+    before?: SessionRecord,
+    alongWith: WriteOp[] = [],
+  ): Promise<void> {
     const stale =
       !before ||
       before.sessionId !== record.sessionId ||
       before.conversationId !== record.conversationId ||
       record.updatedAt - (before.indexedAt ?? 0) > INDEX_REFRESH_MS;
     if (stale) record.indexedAt = record.updatedAt;
-    await this.sessions.set(conversationKey, record, this.idleMs);
-    if (!stale) return;
-    await this.index.set(`s:${record.sessionId}`, conversationKey, this.idleMs);
-    if (record.conversationId)
-      await this.index.set(`c:${record.conversationId}`, conversationKey, this.idleMs);
+    const now = Date.now();
+    const writes = [...alongWith, keyvSetOp(SESSIONS, conversationKey, record, this.idleMs, now)];
+    if (stale) {
+      writes.push(keyvSetOp(INDEX, `s:${record.sessionId}`, conversationKey, this.idleMs, now));
+      if (record.conversationId)
+        writes.push(keyvSetOp(INDEX, `c:${record.conversationId}`, conversationKey, this.idleMs, now));
+    }
+    await this.store.batch(writes);
   }
 }

@@ -5,7 +5,7 @@
 import { EventEmitter } from "node:events";
 import Keyv, { type KeyvStoreAdapter, type StoredData } from "keyv";
 import { StoreError } from "../errors.js";
-import type { Store } from "./types.js";
+import type { Store, WriteOp } from "./types.js";
 
 export class StoreKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
   readonly opts = {};
@@ -50,4 +50,13 @@ export function storeKeyv<T>(store: Store, prefix: string): Keyv<T> {
     serialize: undefined,
     deserialize: undefined,
   });
+}
+
+/**
+ * The write `storeKeyv(store, prefix).set(key, value, ttlMs)` makes, as an op for a store batch (so a
+ * Keyv record can change in the same transaction as other writes); Keyv reads it back as usual.
+ */
+export function keyvSetOp(prefix: string, key: string, value: unknown, ttlMs: number, now: number): WriteOp {
+  const entry: StoredData<unknown> = { value, expires: now + ttlMs };
+  return { op: "set", key: `${prefix}:${key}`, value: entry, ttlMs };
 }

@@ -4,6 +4,7 @@ import Keyv from "keyv";
 import { afterEach, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
 import { openStore, StoreKeyvAdapter } from "../../src/store/index.js";
+import { keyvSetOp, storeKeyv } from "../../src/store/keyv-adapter.js";
 import type { Store } from "../../src/store/types.js";
 
 const opened: Store[] = [];
@@ -49,5 +50,19 @@ describe("Keyv over the store layer", () => {
       expect(error).toBeInstanceOf(StoreError);
       expect((error as StoreError).code).toBe("STORE_UNAVAILABLE");
     }
+  });
+
+  it("a session written in one batch with other writes reads back through Keyv, and expires on time", async () => {
+    let now = 1_000;
+    const store = await memory(() => now);
+    const sessions = storeKeyv<{ sessionId: string }>(store, "session");
+    await store.batch([
+      { op: "set", key: "other", value: 1 },
+      keyvSetOp("session", "thread-1", { sessionId: "s1" }, 60_000, Date.now()),
+    ]);
+    expect(await sessions.get("thread-1")).toEqual({ sessionId: "s1" });
+    expect(await store.get("other")).toBe(1);
+    now += 60_001;
+    expect(await sessions.get("thread-1")).toBeUndefined();
   });
 });
