@@ -225,7 +225,7 @@ export class MemoryStore implements Store {
       flying.set(member, this.now());
       return { taken: true };
     }
-    return { taken: false, waitMs: slotWait(done, count - limit, spanMs, this.now()) };
+    return { taken: false, waitMs: slotWait(done[count - limit], spanMs, this.now()) };
   }
 
   async finishSlot(key: string, spanMs: number, member: string): Promise<void> {
