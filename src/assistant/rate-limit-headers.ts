@@ -1,8 +1,9 @@
 // Reads what the server says about the key's budget from any response: X-RateLimit-Limit,
 // X-RateLimit-Remaining, X-RateLimit-Reset (Unix seconds) and Retry-After (seconds or an HTTP date).
+import type { ResponseHeaders } from "./http.js";
 import type { RateLimitInfo } from "./types.js";
 
-export function readRateLimit(headers: Headers, now: number): RateLimitInfo | undefined {
+export function readRateLimit(headers: ResponseHeaders, now: number): RateLimitInfo | undefined {
   const info: RateLimitInfo = {};
   const limit = nonNegativeNumber(headers.get("x-ratelimit-limit"));
   const remaining = nonNegativeNumber(headers.get("x-ratelimit-remaining"));
