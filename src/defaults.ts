@@ -42,6 +42,12 @@ export const DEFAULTS = {
    * its budget's rate × the assistant's observed latency calls for (Little's law), plus one.
    */
   chatConcurrency: 32,
+  /**
+   * A typing indicator (Telegram, Discord) first shows once the assistant has worked this long: a
+   * reply that comes sooner needs none (Telegram recommends it only for a noticeable wait), which
+   * saves a platform call per message.
+   */
+  typingDelayMs: 500,
   /** The assistant's latency assumed for that sizing until calls on a key have been timed. */
   assistantLatencyGuessMs: 2_000,
   /** Tell the user when their expected wait exceeds this. */

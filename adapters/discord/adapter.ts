@@ -26,6 +26,7 @@ import type {
   TypingHandle,
   UserProfile,
 } from "../../src/adapter.js";
+import { DEFAULTS } from "../../src/defaults.js";
 import { renewingIndicator } from "../../src/kit/index.js";
 import { type LeaderLease, sharedStore } from "../../src/leadership.js";
 import type { Store } from "../../src/store/types.js";
@@ -183,6 +184,7 @@ export class DiscordAdapter implements PlatformAdapter {
     if (!rest || !channelId) return { stop: () => undefined };
     return renewingIndicator((signal) => rest.post(Routes.channelTyping(channelId), { signal }), {
       everyMs: TYPING_RENEW_MS,
+      firstAfterMs: DEFAULTS.typingDelayMs,
       onError: (error) => this.logger.debug({ err: error, channelId }, "discord typing failed"),
     });
   }

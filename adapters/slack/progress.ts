@@ -85,7 +85,7 @@ export class ProgressIndicators {
         }
         renewal = renewingIndicator(() => setStatus(texts.status), {
           everyMs: this.statusRenewMs,
-          immediate: false,
+          firstAfterMs: this.statusRenewMs,
         });
       });
     } else {

@@ -20,6 +20,7 @@ import type {
   TypingHandle,
   UserProfile,
 } from "../../src/adapter.js";
+import { DEFAULTS } from "../../src/defaults.js";
 import { ConfigError, DeliveryError, StoreError } from "../../src/errors.js";
 import { requireSecretHeader } from "../../src/http/guards.js";
 import { notReadyGuard, Redactor, renewingIndicator } from "../../src/kit/index.js";
@@ -49,6 +50,8 @@ export interface TelegramAdapterOptions {
   botInfo?: UserFromGetMe;
   /** How often "typing…" is renewed; Telegram shows it for about 5 seconds. */
   typingIntervalMs?: number;
+  /** How long the assistant works before typing first shows (DEFAULTS.typingDelayMs). */
+  typingDelayMs?: number;
   /** getUpdates long-poll timeout in seconds. */
   pollTimeoutSeconds?: number;
   /** How long and how often a 429 "retry after" is waited out before send() gives up. */
@@ -243,6 +246,7 @@ export class TelegramAdapter implements PlatformAdapter {
       (signal) => this.bot.api.sendChatAction(chatIdOf(target), "typing", other, grammySignal(signal)),
       {
         everyMs: this.options.typingIntervalMs ?? 4000,
+        firstAfterMs: this.options.typingDelayMs ?? DEFAULTS.typingDelayMs,
         onError: (error) => this.logger.debug({ err: this.redactor.error(error) }, "typing indicator failed"),
       },
     );

@@ -1,13 +1,14 @@
 // A renewing "typing"/status indicator: platforms show one for a few seconds only, so it is shown
-// again on a timer until stop(). A failure to show it is reported (typically logged at debug) and
-// never stops the reply; once stopped, a call still in flight is aborted and its failure is ignored.
+// again on a timer until stop(). It may first show only after a delay, so work that finishes sooner
+// costs no call at all. A failure to show it is reported (typically logged at debug) and never
+// stops the reply; once stopped, a call still in flight is aborted and its failure is ignored.
 import type { TypingHandle } from "../adapter.js";
 
 export interface RenewingOptions {
   /** How often the indicator is shown again while work goes on. */
   everyMs: number;
-  /** Show it at once too (default), or only after the first interval (it is already showing). */
-  immediate?: boolean;
+  /** When to show it first: at once (0, the default), or later (e.g. one interval, when it already shows). */
+  firstAfterMs?: number;
   /** A failed attempt while still running. */
   onError?: (error: unknown) => void;
 }
@@ -28,13 +29,21 @@ export function renewingIndicator(
       if (!abort.signal.aborted) options.onError?.(error);
     });
   };
-  if (options.immediate ?? true) tick();
-  const timer = setInterval(tick, options.everyMs);
-  timer.unref();
+  let renewal: NodeJS.Timeout | undefined;
+  const begin = (): void => {
+    tick();
+    renewal = setInterval(tick, options.everyMs);
+    renewal.unref();
+  };
+  const firstAfterMs = options.firstAfterMs ?? 0;
+  const first = firstAfterMs > 0 ? setTimeout(begin, firstAfterMs) : undefined;
+  first?.unref();
+  if (!first) begin();
   return {
     stop: () => {
       if (abort.signal.aborted) return;
-      clearInterval(timer);
+      clearTimeout(first);
+      clearInterval(renewal);
       abort.abort();
     },
   };

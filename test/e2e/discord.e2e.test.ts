@@ -85,7 +85,9 @@ function answersTo(discord: DiscordEmulator, channelId: string, message: string)
 
 describe("Discord through the bridge: conversations", () => {
   it("answers a channel mention in a new thread started from that message, typing in the channel meanwhile", async () => {
-    const { discord } = await startDiscordBridge();
+    const { discord, assistant } = await startDiscordBridge();
+    // Typing shows once the assistant has worked half a second (DEFAULTS.typingDelayMs).
+    assistant.injectFaults({ kind: "slow", delayMs: 700, on: "chat" });
     const seen: string[] = [];
     discord.on("typing", (channelId: string) => seen.push(`typing:${channelId}`));
     discord.on("threadCreated", (thread: { id: string }) => seen.push(`thread:${thread.id}`));
@@ -120,7 +122,8 @@ describe("Discord through the bridge: conversations", () => {
   });
 
   it("answers a DM in the DM, keeping one session there", async () => {
-    const { discord } = await startDiscordBridge();
+    const { discord, assistant } = await startDiscordBridge();
+    assistant.injectFaults({ kind: "slow", delayMs: 700, on: "chat" });
     const dm = discord.userSaysInDm("hello in private");
     const first = await discord.nextBotMessage((m) => m.text.endsWith("hello in private"));
     expect(first.channelId).toBe(dm.channel_id);

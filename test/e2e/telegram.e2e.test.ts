@@ -29,7 +29,8 @@ afterEach(async () => {
 describe.each<Mode>(["polling", "webhook"])("Telegram through the bridge (%s)", (mode) => {
   it("answers a private message in that chat, showing typing while the assistant works", async () => {
     const b = await start(mode);
-    b.assistant.injectFaults({ kind: "slow", delayMs: 150 });
+    // Typing shows once the assistant has worked half a second (DEFAULTS.typingDelayMs).
+    b.assistant.injectFaults({ kind: "slow", delayMs: 700, on: "chat" });
     b.telegram.userSays(b.dm, b.user, "hello bridge");
     const answer = await answerTo(b.telegram, "hello bridge");
     expect(answer.turn).toBe(1);
@@ -62,6 +63,7 @@ describe("Telegram through the bridge (polling)", () => {
     const support = b.telegram.createTopic(b.forum, b.user, "Support");
     b.telegram.userSays(b.forum, b.user, `${b.mention} billing one`, { threadId: billing });
     const a1 = await answerTo(b.telegram, "billing one");
+    b.assistant.injectFaults({ kind: "slow", delayMs: 700, on: "chat" });
     b.telegram.userSays(b.forum, b.user, `${b.mention} support one`, { threadId: support });
     const s1 = await answerTo(b.telegram, "support one");
     b.telegram.userSays(b.forum, b.user, `${b.mention} billing two`, { threadId: billing });

@@ -25,10 +25,31 @@ describe("a renewing typing indicator", () => {
 
   it("can wait one interval before the first renewal (the platform already shows it)", async () => {
     let shown = 0;
-    const handle = renewingIndicator(async () => void shown++, { everyMs: 60_000, immediate: false });
+    const handle = renewingIndicator(async () => void shown++, { everyMs: 60_000, firstAfterMs: 60_000 });
     expect(shown).toBe(0);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(shown).toBe(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(shown).toBe(2);
+    handle.stop();
+  });
+
+  it("shows nothing at all when the work ends before the first delay", async () => {
+    let shown = 0;
+    const handle = renewingIndicator(async () => void shown++, { everyMs: 4000, firstAfterMs: 500 });
+    await vi.advanceTimersByTimeAsync(499);
+    handle.stop();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(shown).toBe(0);
+  });
+
+  it("after a delay, shows and renews every interval", async () => {
+    let shown = 0;
+    const handle = renewingIndicator(async () => void shown++, { everyMs: 4000, firstAfterMs: 500 });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(shown).toBe(1);
+    await vi.advanceTimersByTimeAsync(8000);
+    expect(shown).toBe(3);
     handle.stop();
   });
 
