@@ -29,7 +29,9 @@ export function markdownToPlainText(markdown: string): string {
  * Text the markdown parser would give back unchanged, in both modes: only letters, digits, spaces
  * and punctuation that starts no markdown construct, no HTML-special character, no URL or address an
  * autolink would catch, no line that could open a block (list item, heading underline, indented
- * code) and no blank-line runs or edge whitespace the parser would fold. Anything else is parsed.
+ * code) and no blank-line runs or edge whitespace the parser would fold. Brackets pass when nothing
+ * could make them a link (no "](", "][" or "]:"), underscores when inside a word (snake_case never
+ * emphasises). Anything else is parsed.
  */
 export function isPlainProse(text: string): boolean {
   return (
@@ -37,14 +39,20 @@ export function isPlainProse(text: string): boolean {
     !BLOCK_OPENER.test(text) &&
     !text.includes("\n\n\n") &&
     !text.includes("://") &&
-    !/www\./i.test(text)
+    !/www\./i.test(text) &&
+    !/\][(:[]/.test(text) &&
+    !EDGE_UNDERSCORE.test(text)
   );
 }
 
-const PROSE = "[\\p{L}\\p{N}\\p{M} ,.?!;:'\"%$/()#=+-]+";
+const PROSE = "[\\p{L}\\p{N}\\p{M} ,.?!;:'\"%$/()#=+\\[\\]_-]+";
+const EDGE_UNDERSCORE = /(^|[^\p{L}\p{N}])_|_($|[^\p{L}\p{N}])/u;
 const PROSE_CHARACTERS = new RegExp(`^${PROSE}(\\n{1,2}${PROSE})*$`, "u");
-/** A line that starts or ends with a space, or starts like a list item, rule or heading underline. */
-const BLOCK_OPENER = /(^|\n)([ #=+-]|\p{N}+[.)])|( )(\n|$)/u;
+/**
+ * A line that starts or ends with a space, or starts like a list item, rule, heading underline,
+ * or table delimiter row (":-").
+ */
+const BLOCK_OPENER = /(^|\n)([ #=+:-]|\p{N}+[.)])|( )(\n|$)/u;
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

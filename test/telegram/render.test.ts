@@ -100,6 +100,13 @@ describe("plain prose skips the markdown parser and reads the same", () => {
         "2)",
         "www.",
         "http://x.io",
+        "^",
+        "](",
+        "]:",
+        "][",
+        "a_b",
+        "[x]",
+        "[^1]",
       ),
     },
   );
@@ -114,13 +121,14 @@ describe("plain prose skips the markdown parser and reads the same", () => {
         expect(markdownToTelegramHtml(t)).toBe(render(t, "html"));
         expect(markdownToPlainText(t)).toBe(render(t, "plain"));
       }),
-      { numRuns: 5000 },
+      { numRuns: 10000 },
     );
     expect(prose).toBeGreaterThan(500);
   });
 
   it("a typical short answer is plain prose; markdown, markup and links are not", () => {
     expect(isPlainProse("Sure! The meeting is at 3 pm (room #2).\n\nAnything else?")).toBe(true);
+    expect(isPlainProse("[session brg_1 turn 2] see my_var [1]")).toBe(true);
     for (const md of [
       "a *b*",
       "# Title",
