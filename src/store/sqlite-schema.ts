@@ -1,10 +1,10 @@
 // The schema of the sqlite:// store and its prepared statements: key-value rows with expiry, queue
-// items in acceptance order (each with its group and holder), process leases, rate-limit slots,
-// and named locks. The store (sqlite-store.ts) runs them inside its transactions.
+// items in acceptance order (each with its group and holder), process leases, rate-limit slots and
+// their waiting lines, and named locks. The store (sqlite-store.ts) runs them inside its transactions.
 import type Database from "better-sqlite3";
 import { DEFAULTS } from "../defaults.js";
 import { slotWait } from "./slot-wait.js";
-import type { SlotResult } from "./types.js";
+import type { SlotResult, SlotTicket } from "./types.js";
 
 export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS kv (
@@ -38,6 +38,13 @@ export const SCHEMA = `
     member TEXT NOT NULL,
     at INTEGER NOT NULL,
     PRIMARY KEY (key, member)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS slot_line (
+    key TEXT NOT NULL,
+    ticket TEXT NOT NULL,
+    since INTEGER NOT NULL,
+    until INTEGER NOT NULL,
+    PRIMARY KEY (key, ticket)
   ) WITHOUT ROWID;
 `;
 
@@ -96,6 +103,11 @@ const STATEMENTS = {
   flyingTimes: "SELECT at FROM slots_flying WHERE key = ? AND at > ?",
   moveSlot: "UPDATE slots SET at = ? WHERE key = ? AND member = ?",
   slotTimes: "SELECT at FROM slots WHERE key = ? AND at > ? ORDER BY at",
+  pruneLine: "DELETE FROM slot_line WHERE key = ? AND until <= ?",
+  lineAhead: `SELECT 1 FROM slot_line WHERE key = @key AND ticket <> @ticket
+       AND (since < @since OR (since = @since AND ticket < @ticket)) LIMIT 1`,
+  putTicket: "INSERT OR REPLACE INTO slot_line (key, ticket, since, until) VALUES (?, ?, ?, ?)",
+  dropTicket: "DELETE FROM slot_line WHERE key = ? AND ticket = ?",
   ping: "SELECT 1",
 };
 
@@ -129,30 +141,41 @@ export function prepareLocks(
 
 /**
  * The rate-limit slot transactions: take a slot (it flies until finished) when fewer than `limit`
- * count in the span, else say how long to wait; finish one (it then counts from now).
+ * count in the span and no older ticket waits in the line, else say how long to wait; finish one
+ * (it then counts from now).
  */
 export function prepareSlots(
   db: Database.Database,
   s: Statements,
   now: () => number,
 ): {
-  take: Database.Transaction<(key: string, spanMs: number, limit: number, member: string) => SlotResult>;
+  take: Database.Transaction<
+    (key: string, spanMs: number, limit: number, member: string, ticket?: SlotTicket) => SlotResult
+  >;
   finish: Database.Transaction<(key: string, member: string) => void>;
 } {
   return {
-    take: db.transaction((key: string, spanMs: number, limit: number, member: string): SlotResult => {
-      const at = now();
-      s.pruneSlots.run(key, at - spanMs);
-      s.pruneFlying.run(key, at - DEFAULTS.budgetSlotMaxFlightMs);
-      const done = (s.slotTimes.all(key, at - spanMs) as Array<{ at: number }>).map((r) => r.at);
-      const { n: flying } = s.countFlying.get(key) as { n: number };
-      const count = done.length + flying;
-      if (count < limit) {
+    take: db.transaction(
+      (key: string, spanMs: number, limit: number, member: string, ticket?: SlotTicket): SlotResult => {
+        const at = now();
+        s.pruneSlots.run(key, at - spanMs);
+        s.pruneFlying.run(key, at - DEFAULTS.budgetSlotMaxFlightMs);
+        const done = (s.slotTimes.all(key, at - spanMs) as Array<{ at: number }>).map((r) => r.at);
+        const { n: flying } = s.countFlying.get(key) as { n: number };
+        const count = done.length + flying;
+        let waitMs = count < limit ? 0 : slotWait(done, count - limit, spanMs, at);
+        if (ticket) {
+          s.pruneLine.run(key, at);
+          if (waitMs === 0 && s.lineAhead.get({ key, ticket: ticket.id, since: ticket.since }))
+            waitMs = DEFAULTS.budgetLineRetryMs;
+          if (waitMs === 0) s.dropTicket.run(key, ticket.id);
+          else s.putTicket.run(key, ticket.id, ticket.since, at + waitMs + DEFAULTS.budgetLineGraceMs);
+        }
+        if (waitMs > 0) return { taken: false, waitMs };
         s.putFlying.run(key, member, at);
         return { taken: true };
-      }
-      return { taken: false, waitMs: slotWait(done, count - limit, spanMs, at) };
-    }),
+      },
+    ),
     finish: db.transaction((key: string, member: string) => {
       const at = now();
       if (s.landFlying.run(key, member).changes > 0) s.putSlot.run(key, member, at);

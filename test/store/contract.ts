@@ -1,6 +1,7 @@
 // The one behaviour suite every store must pass (memory, SQLite, Redis), as Keyv runs one suite
 // against each of its adapters. A harness says how to open the store under test and how time passes.
 import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULTS } from "../../src/defaults.js";
 import { StoreError } from "../../src/errors.js";
 import type { QueueItem, Store } from "../../src/store/types.js";
 import { runChild } from "./child.js";
@@ -336,6 +337,72 @@ export function storeContract(name: string, harness: ContractHarness): void {
       const [finishedAt] = await store.listSlots(key, span);
       expect(finishedAt).toBeGreaterThan(startedAt!);
       expect((await store.takeSlot(key, span, 1, "second")).taken).toBe(false);
+    });
+
+    describe("a budget window's waiting line", () => {
+      const span = harness.fakeClock ? 60_000 : 300;
+      /** Two processes' tickets: the first has waited longer. */
+      const older = { id: "replica-a", since: 1_000 };
+      const younger = { id: "replica-b", since: 2_000 };
+      /** A window of one slot, held by a finished call; both tickets told to wait for it. */
+      const fullWindowWithLine = async (store: Store, key: string) => {
+        expect((await store.takeSlot(key, span, 1, "first")).taken).toBe(true);
+        await store.finishSlot(key, span, "first");
+        expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(false);
+        expect((await store.takeSlot(key, span, 1, "a", older)).taken).toBe(false);
+      };
+      const windowEmpties = (store: Store, key: string) =>
+        pass(span + 1, async () => (await store.listSlots(key, span)).length === 0, "the window to empty");
+
+      it("gives a freed slot to the process that has waited longest, whichever asks first", async () => {
+        const store = await open();
+        const key = unique("budget");
+        await fullWindowWithLine(store, key);
+        await windowEmpties(store, key);
+        expect(await store.takeSlot(key, span, 1, "b", younger)).toEqual({
+          taken: false,
+          waitMs: DEFAULTS.budgetLineRetryMs,
+        });
+        expect((await store.takeSlot(key, span, 1, "a", older)).taken).toBe(true);
+        // Taking the slot spent the older ticket: the next free slot is the younger one's.
+        await store.finishSlot(key, span, "a");
+        await windowEmpties(store, key);
+        expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(true);
+      });
+
+      it("stops holding the line for a process that does not come back for its slot (it died)", async () => {
+        const store = await open();
+        const key = unique("budget");
+        await fullWindowWithLine(store, key);
+        await windowEmpties(store, key);
+        expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(false);
+        await pass(
+          DEFAULTS.budgetLineGraceMs,
+          async () => (await store.takeSlot(key, span, 1, "b", younger)).taken,
+          "the older ticket to leave the line",
+        );
+      });
+
+      it("stops holding the line at once for a process that leaves it", async () => {
+        const store = await open();
+        const key = unique("budget");
+        await fullWindowWithLine(store, key);
+        await store.leaveLine(key, older.id);
+        await windowEmpties(store, key);
+        expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(true);
+      });
+
+      it("lets a lone ticket, or a caller without one, take a free slot at once", async () => {
+        const store = await open();
+        const key = unique("budget");
+        expect((await store.takeSlot(key, span, 2, "lone", older)).taken).toBe(true);
+        await store.finishSlot(key, span, "lone");
+        expect((await store.takeSlot(key, span, 2, "b", younger)).taken).toBe(true);
+        await store.finishSlot(key, span, "b");
+        expect((await store.takeSlot(key, span, 2, "a", older)).taken).toBe(false);
+        await windowEmpties(store, key);
+        expect((await store.takeSlot(key, span, 2, "no ticket")).taken).toBe(true);
+      });
     });
 
     it("hands out items oldest first, keeping each conversation's order", async () => {
