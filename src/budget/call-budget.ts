@@ -129,7 +129,7 @@ export class SlidingWindowBudget implements CallBudget {
     }
     // Our own log already holds calls back to the millisecond; Remaining 0 while we think there is
     // room means someone else spends this key, and only the server's (whole-second) Reset is known.
-    if (info.remaining === 0 && info.resetAt !== undefined && this.ledger.log.remaining(now) > 0) {
+    if (info.remaining === 0 && info.resetAt !== undefined && this.ledger.hadRoom(now)) {
       this.pauseUntil(info.resetAt);
     }
   }

@@ -25,10 +25,19 @@ export interface SlotLedger {
   load?(): Promise<void>;
   /** Leaves the waiting line, if this process stands in it (it stopped waiting). */
   leaveLine?(): Promise<void>;
+  /**
+   * Whether the window had room at the last look, as far as this ledger knows: when the server
+   * says otherwise, someone outside the bridge spends the key.
+   */
+  hadRoom(now: number): boolean;
 }
 
 export class LocalLedger implements SlotLedger {
   constructor(readonly log: WindowLog) {}
+
+  hadRoom(now: number): boolean {
+    return this.log.remaining(now) > 0;
+  }
 
   async tryTake(now: number): Promise<TakeResult> {
     const freeAt = this.log.nextFreeAt(now);
@@ -57,6 +66,8 @@ export class SharedLedger implements SlotLedger {
   private loaded?: Promise<void>;
   /** Whether this process's ticket stands in the store's waiting line. */
   private inLine = false;
+  /** The store's last answer found the shared window full (refused, or no slot left after ours). */
+  private sawFull = false;
 
   load(): Promise<void> {
     this.loaded ??= this.store.listSlots(this.key, this.log.spanMs).then((times) => this.log.merge(times));
@@ -73,6 +84,7 @@ export class SharedLedger implements SlotLedger {
     const ticket = since === undefined ? undefined : { id: this.prefix, since };
     const result = await this.store.takeSlot(this.key, this.log.spanMs, this.log.limit, member, ticket);
     this.inLine = ticket !== undefined && !result.taken;
+    this.sawFull = !result.taken || result.left === 0;
     if (!result.taken) return { taken: false, waitMs: result.waitMs };
     this.log.add(now);
     return {
@@ -82,6 +94,11 @@ export class SharedLedger implements SlotLedger {
         await this.store.finishSlot(this.key, this.log.spanMs, member);
       },
     };
+  }
+
+  /** Other processes' calls count too: only the store's answers say whether the shared window was full. */
+  hadRoom(now: number): boolean {
+    return !this.sawFull && this.log.remaining(now) > 0;
   }
 
   async leaveLine(): Promise<void> {

@@ -240,7 +240,7 @@ export class MemoryStore implements Store {
     }
     if (waitMs > 0) return { taken: false, waitMs };
     flying.set(member, now);
-    return { taken: true };
+    return { taken: true, left: limit - count - 1 };
   }
 
   async leaveLine(key: string, id: string): Promise<void> {

@@ -149,7 +149,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 // KEYS[3] and KEYS[4] are the window's waiting line: each ticket scored by since when its call
 // waited, and by until when its holder may come back for a slot (then it is dropped).
 // ARGV: span ms, limit, member, longest flight ms, ticket id ('' for none), its since, grace ms,
-// retry ms. Returns {1} when taken, else {0, ms until one frees (or until the caller asks again)}.
+// retry ms. Returns {1, slots left} when taken, else {0, ms until one frees (or until the caller
+// asks again)}.
 export const TAKE_SLOT = `${NOW}
 local span, limit, flight = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
@@ -187,7 +188,7 @@ end
 if wait > 0 then return {0, wait} end
 redis.call('ZADD', KEYS[2], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[2], flight)
-return {1}
+return {1, limit - count - 1}
 `;
 
 // KEYS[1], KEYS[2]: the waiting line's two sorted sets; ARGV[1] the ticket that leaves it.

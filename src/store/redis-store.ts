@@ -226,7 +226,9 @@ export class RedisStore implements Store {
       ],
       [...this.slotKeys(key), ...this.lineKeys(key)],
     )) as number[];
-    return reply[0] === 1 ? { taken: true } : { taken: false, waitMs: Math.max(0, Number(reply[1])) };
+    return reply[0] === 1
+      ? { taken: true, left: Number(reply[1]) }
+      : { taken: false, waitMs: Math.max(0, Number(reply[1])) };
   }
 
   async leaveLine(key: string, id: string): Promise<void> {

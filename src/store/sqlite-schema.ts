@@ -173,7 +173,7 @@ export function prepareSlots(
         }
         if (waitMs > 0) return { taken: false, waitMs };
         s.putFlying.run(key, member, at);
-        return { taken: true };
+        return { taken: true, left: limit - count - 1 };
       },
     ),
     finish: db.transaction((key: string, member: string) => {

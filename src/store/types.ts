@@ -71,8 +71,11 @@ export interface ClaimOptions {
   includeOwn?: boolean;
 }
 
-/** The answer of `takeSlot`: a slot taken, or how long until the oldest blocking one leaves the window. */
-export type SlotResult = { taken: true } | { taken: false; waitMs: number };
+/**
+ * The answer of `takeSlot`: a slot taken (and how many are still free after it), or how long until
+ * the oldest blocking one leaves the window.
+ */
+export type SlotResult = { taken: true; left: number } | { taken: false; waitMs: number };
 
 /**
  * A process's place in a budget window's waiting line: the window's free slots go to the oldest
