@@ -142,17 +142,17 @@ describe.skipIf(skipWithoutRedis())("fairness across replicas on one Redis", () 
     const order = await eagerUsers(world);
     const callsOf = (c: number) => order.filter((x) => x === c).length;
     const ten = Array.from({ length: CONVERSATIONS - 1 }, (_, i) => callsOf(i + 1));
-    console.log(
-      `calls per conversation: lone ${callsOf(0)}, the ten ${ten.join(" ")}; order ${order.join(" ")}`,
-    );
+    const shares = `calls per conversation: lone ${callsOf(0)}, the ten ${ten.join(" ")}; in order ${order.join(" ")}`;
 
-    // Six rounds of eleven: about six calls each, wherever the conversation lives.
-    expect(callsOf(0)).toBeLessThanOrEqual(8);
-    for (const calls of ten) expect(calls).toBeGreaterThanOrEqual(4);
-    // Each of the ten had its first answer before the lone conversation had its third.
+    // Six rounds of eleven: about six calls each, wherever the conversation lives. (Before the
+    // shared waiting line, the lone conversation had about half of the 66 calls, the ten 3 or 4.)
+    expect(callsOf(0), shares).toBeLessThanOrEqual(10);
+    expect(Math.min(...ten), shares).toBeGreaterThanOrEqual(4);
+    // Each of the ten had its first answer before the lone conversation had its fourth (the first
+    // calls, while the window still has room, go to whoever asks first).
     const firstAnswers = Array.from({ length: CONVERSATIONS - 1 }, (_, i) => order.indexOf(i + 1));
-    const loneThird = order.map((c, i) => (c === 0 ? i : -1)).filter((i) => i >= 0)[2] ?? order.length;
-    expect(Math.max(...firstAnswers)).toBeLessThan(loneThird);
+    const loneFourth = order.map((c, i) => (c === 0 ? i : -1)).filter((i) => i >= 0)[3] ?? order.length;
+    expect(Math.max(...firstAnswers), shares).toBeLessThan(loneFourth);
     // And the budget held: no refusal, never more than the limit in any window.
     const chat = world.assistant.requests.filter((r) => r.kind === "chat");
     expect(chat.filter((r) => r.status === 429)).toEqual([]);
