@@ -234,7 +234,9 @@ export class MemoryStore implements Store {
     let waitMs = count < limit ? 0 : slotWait(done, count - limit, spanMs, now);
     if (ticket) {
       const line = this.line(key);
-      if (waitMs === 0 && waitsBehind(ticket, line)) waitMs = DEFAULTS.budgetLineRetryMs;
+      const ahead = ticketsAhead(ticket, line);
+      if (waitMs === 0 && ahead >= limit - count)
+        waitMs = Math.min(slotWait(done, count + ahead - limit, spanMs, now), DEFAULTS.budgetLineGraceMs);
       if (waitMs === 0) line.delete(ticket.id);
       else line.set(ticket.id, { since: ticket.since, until: now + waitMs + DEFAULTS.budgetLineGraceMs });
     }
@@ -375,9 +377,10 @@ function toItem<T>(item: StoredItem): QueueItem<T> {
   return out;
 }
 
-/** Whether another ticket goes first: a lower `since`, or the same and a lower id (as Redis orders them). */
-function waitsBehind(ticket: SlotTicket, line: Map<string, { since: number }>): boolean {
+/** How many other tickets go first: a lower `since`, or the same and a lower id (as Redis orders them). */
+function ticketsAhead(ticket: SlotTicket, line: Map<string, { since: number }>): number {
+  let ahead = 0;
   for (const [id, { since }] of line)
-    if (id !== ticket.id && (since < ticket.since || (since === ticket.since && id < ticket.id))) return true;
-  return false;
+    if (id !== ticket.id && (since < ticket.since || (since === ticket.since && id < ticket.id))) ahead++;
+  return ahead;
 }

@@ -222,7 +222,6 @@ export class RedisStore implements Store {
         ticket?.id ?? "",
         String(Math.round(ticket?.since ?? 0)),
         String(DEFAULTS.budgetLineGraceMs),
-        String(DEFAULTS.budgetLineRetryMs),
       ],
       [...this.slotKeys(key), ...this.lineKeys(key)],
     )) as number[];

@@ -104,8 +104,8 @@ const STATEMENTS = {
   moveSlot: "UPDATE slots SET at = ? WHERE key = ? AND member = ?",
   slotTimes: "SELECT at FROM slots WHERE key = ? AND at > ? ORDER BY at",
   pruneLine: "DELETE FROM slot_line WHERE key = ? AND until <= ?",
-  lineAhead: `SELECT 1 FROM slot_line WHERE key = @key AND ticket <> @ticket
-       AND (since < @since OR (since = @since AND ticket < @ticket)) LIMIT 1`,
+  lineAhead: `SELECT COUNT(*) AS n FROM slot_line WHERE key = @key AND ticket <> @ticket
+       AND (since < @since OR (since = @since AND ticket < @ticket))`,
   putTicket: "INSERT OR REPLACE INTO slot_line (key, ticket, since, until) VALUES (?, ?, ?, ?)",
   dropTicket: "DELETE FROM slot_line WHERE key = ? AND ticket = ?",
   ping: "SELECT 1",
@@ -141,8 +141,8 @@ export function prepareLocks(
 
 /**
  * The rate-limit slot transactions: take a slot (it flies until finished) when fewer than `limit`
- * count in the span and no older ticket waits in the line, else say how long to wait; finish one
- * (it then counts from now).
+ * count in the span and fewer older tickets wait in the line than slots are free, else say how
+ * long to wait; finish one (it then counts from now).
  */
 export function prepareSlots(
   db: Database.Database,
@@ -166,8 +166,11 @@ export function prepareSlots(
         let waitMs = count < limit ? 0 : slotWait(done, count - limit, spanMs, at);
         if (ticket) {
           s.pruneLine.run(key, at);
-          if (waitMs === 0 && s.lineAhead.get({ key, ticket: ticket.id, since: ticket.since }))
-            waitMs = DEFAULTS.budgetLineRetryMs;
+          const { n: ahead } = s.lineAhead.get({ key, ticket: ticket.id, since: ticket.since }) as {
+            n: number;
+          };
+          if (waitMs === 0 && ahead >= limit - count)
+            waitMs = Math.min(slotWait(done, count + ahead - limit, spanMs, at), DEFAULTS.budgetLineGraceMs);
           if (waitMs === 0) s.dropTicket.run(key, ticket.id);
           else s.putTicket.run(key, ticket.id, ticket.since, at + waitMs + DEFAULTS.budgetLineGraceMs);
         }

@@ -128,8 +128,9 @@ export interface Store {
    * stops counting DEFAULTS.budgetSlotMaxFlightMs after it was taken.
    *
    * With a `ticket`, the caller stands in the window's waiting line (or updates its place there):
-   * it gets a free slot only if no older ticket waits, and otherwise is told to try again after
-   * DEFAULTS.budgetLineRetryMs. Taking the slot ends the ticket. A ticket whose holder has not come
+   * it gets a free slot only while fewer older tickets wait than slots are free, and otherwise is
+   * told how long until a slot could free once those took theirs (at most
+   * DEFAULTS.budgetLineGraceMs). Taking the slot ends the ticket. A ticket whose holder has not come
    * back within DEFAULTS.budgetLineGraceMs of the wait it was told (a dead process) leaves the line.
    * Without a ticket, the line is ignored.
    */

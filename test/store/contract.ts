@@ -363,15 +363,33 @@ export function storeContract(name: string, harness: ContractHarness): void {
         const key = unique("budget");
         await fullWindowWithLine(store, key);
         await windowEmpties(store, key);
+        // The slot is the older one's; the younger's turn could come a window after it is taken.
         expect(await store.takeSlot(key, span, 1, "b", younger)).toEqual({
           taken: false,
-          waitMs: DEFAULTS.budgetLineRetryMs,
+          waitMs: Math.min(span, DEFAULTS.budgetLineGraceMs),
         });
         expect((await store.takeSlot(key, span, 1, "a", older)).taken).toBe(true);
         // Taking the slot spent the older ticket: the next free slot is the younger one's.
         await store.finishSlot(key, span, "a");
         await windowEmpties(store, key);
         expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(true);
+      });
+
+      it("lets as many waiting processes take a slot at once as the window has free, oldest first", async () => {
+        const store = await open();
+        const key = unique("budget");
+        for (const call of ["x", "y"]) {
+          expect((await store.takeSlot(key, span, 2, call)).taken).toBe(true);
+          await store.finishSlot(key, span, call);
+        }
+        const oldest = { id: "replica-0", since: 500 };
+        for (const ticket of [younger, older, oldest])
+          expect((await store.takeSlot(key, span, 2, ticket.id, ticket)).taken).toBe(false);
+        await windowEmpties(store, key);
+        // Two slots free: the younger waits behind two, each of the others behind fewer than two.
+        expect((await store.takeSlot(key, span, 2, "b", younger)).taken).toBe(false);
+        expect(await store.takeSlot(key, span, 2, "a", older)).toEqual({ taken: true, left: 1 });
+        expect(await store.takeSlot(key, span, 2, "o", oldest)).toEqual({ taken: true, left: 0 });
       });
 
       it("stops holding the line for a process that does not come back for its slot (it died)", async () => {
