@@ -114,3 +114,18 @@ it("a replica that stops leaves the line at once: its waiting call no longer hol
   // Had A's ticket stayed, B's call would have waited DEFAULTS.budgetLineGraceMs longer for it.
   expect(await bCall).toBeLessThanOrEqual(RATE.windowMs + 10);
 });
+
+it("a replica does not pause on the server's Remaining 0 when its peers' calls filled the shared window", async () => {
+  const [a, b] = [replica(), replica()];
+  const far = 60_000;
+  // A has read the window already; B then spends 8 of the 10 slots and A's second call takes the
+  // last one: the server's Remaining 0 is the bridge's own spending, which A's log does not show.
+  await a.schedule(async () => {});
+  await Promise.all(Array.from({ length: RATE.limit - 2 }, () => b.schedule(async () => {})));
+  await a.schedule(async () => a.noteServerLimits({ remaining: 0, resetAt: far }));
+  expect(a.snapshot().pausedUntil).toBeUndefined();
+  // Once the window has room again, Remaining 0 means someone outside the bridge spends the key.
+  await vi.advanceTimersByTimeAsync(RATE.windowMs);
+  await a.schedule(async () => a.noteServerLimits({ remaining: 0, resetAt: far }));
+  expect(a.snapshot().pausedUntil).toBe(far);
+});
