@@ -18,7 +18,7 @@ export interface SlotLedger {
   /**
    * Takes a slot at `now` if the rolling window has one; otherwise says how long until one frees.
    * With `since`, this process stands in the store's waiting line with a call waiting since then,
-   * and gets the slot only when no process's call has waited longer.
+   * and gets a slot only while fewer calls that waited longer (in any process) wait than are free.
    */
   tryTake(now: number, since?: number): Promise<TakeResult>;
   /** Reads what other processes (or this one before a restart) spent, for snapshots and estimates. */
