@@ -62,6 +62,12 @@ export const DEFAULTS = {
    * was taken; one whose call finished counts until a window after that. Above the longest request.
    */
   budgetSlotMaxFlightMs: 120_000,
+  /**
+   * A budget's waiting line across processes (oldest waiting call first): a process that has not
+   * come back for its slot this long after the wait it was told loses its place (it died); one
+   * waiting behind others looks again at least this often.
+   */
+  budgetLineGraceMs: 2_000,
   /** /readyz waits this long for the store before calling it unreachable (it must answer within 1 s). */
   readinessStoreCheckMs: 700,
   /**

@@ -1,6 +1,8 @@
 // A CallBudget: calls wait in a p-queue (concurrency, priority), and each one, before it runs,
 // takes a slot in the rolling window (WindowLog via a SlotLedger) and honours any pause the server
-// ordered; when it finishes, its slot is re-dated to then (the server saw it no later). Nothing is
+// ordered; when it finishes, its slot is re-dated to then (the server saw it no later). A call that
+// says since when its conversation has waited stands in the store's waiting line with that place
+// (TurnOrder), so processes sharing the key serve the longest-waiting conversation first. Nothing is
 // ever refused or dropped; a call only waits. It also times the calls it runs, so callers can size
 // how many to keep in flight on this key (inFlightLimit).
 
@@ -14,7 +16,8 @@ import type { Store } from "../store/types.js";
 import { inFlightLimit, LatencyAverage } from "./concurrency.js";
 import { budgetId } from "./key-hash.js";
 import { LocalLedger, SharedLedger, type SlotLedger } from "./ledger.js";
-import type { BudgetSnapshot, CallBudget, RateSpec } from "./types.js";
+import { TurnOrder } from "./turn-order.js";
+import type { BudgetSnapshot, CallBudget, RateSpec, ScheduleOptions } from "./types.js";
 import { WindowLog } from "./window-log.js";
 
 export interface CallBudgetOptions {
@@ -43,6 +46,8 @@ export class SlidingWindowBudget implements CallBudget {
   private readonly latency = new LatencyAverage();
   /** Reservations run one at a time, in the order calls reached the front of the queue. */
   private turn: Promise<void> = Promise.resolve();
+  private readonly turns = new TurnOrder();
+  private closed = false;
 
   constructor(readonly options: CallBudgetOptions) {
     const { rate, store } = options;
@@ -55,12 +60,14 @@ export class SlidingWindowBudget implements CallBudget {
     this.ledger = store ? new SharedLedger(log, this.id, store) : new LocalLedger(log);
   }
 
-  schedule<T>(fn: () => Promise<T>, options: { priority?: number } = {}): Promise<T> {
+  schedule<T>(fn: () => Promise<T>, options: ScheduleOptions = {}): Promise<T> {
     this.waiting++;
+    const { waitingSince, conversation } = options;
     const run = async () => {
       let finished: () => void;
       try {
-        finished = await this.reserve();
+        const since = waitingSince === undefined ? undefined : this.turns.placeOf(waitingSince, conversation);
+        finished = await this.inTurn(since);
       } finally {
         this.waiting--;
       }
@@ -71,6 +78,7 @@ export class SlidingWindowBudget implements CallBudget {
         return result;
       } finally {
         finished();
+        if (conversation !== undefined) this.turns.served(conversation, this.now());
       }
     };
     return this.queue.add(run, { priority: options.priority ?? 0 });
@@ -82,7 +90,12 @@ export class SlidingWindowBudget implements CallBudget {
    * Call the returned function when that request has finished.
    */
   reserve(signal?: AbortSignal): Promise<() => void> {
-    const mine = this.turn.then(() => this.takeSlot(signal));
+    return this.inTurn(undefined, signal);
+  }
+
+  /** Takes a slot once the reservations before this one have theirs; `since` is its place in the shared line. */
+  private inTurn(since?: number, signal?: AbortSignal): Promise<() => void> {
+    const mine = this.turn.then(() => this.takeSlot(since, signal));
     this.turn = mine.then(
       () => {},
       () => {},
@@ -116,7 +129,7 @@ export class SlidingWindowBudget implements CallBudget {
     }
     // Our own log already holds calls back to the millisecond; Remaining 0 while we think there is
     // room means someone else spends this key, and only the server's (whole-second) Reset is known.
-    if (info.remaining === 0 && info.resetAt !== undefined && this.ledger.log.remaining(now) > 0) {
+    if (info.remaining === 0 && info.resetAt !== undefined && this.ledger.hadRoom(now)) {
       this.pauseUntil(info.resetAt);
     }
   }
@@ -143,7 +156,19 @@ export class SlidingWindowBudget implements CallBudget {
     await this.ledger.load?.();
   }
 
-  async close(): Promise<void> {}
+  /** Leaves the shared waiting line: calls still waiting here no longer hold other processes back. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.leaveLine();
+  }
+
+  private async leaveLine(): Promise<void> {
+    await this.ledger
+      .leaveLine?.()
+      .catch((error: unknown) =>
+        this.logger.warn({ budget: this.id, err: error }, "could not leave the budget's waiting line"),
+      );
+  }
 
   private finish(finished: (at: number) => Promise<void>): void {
     finished(this.now()).catch((error: unknown) =>
@@ -151,17 +176,19 @@ export class SlidingWindowBudget implements CallBudget {
     );
   }
 
-  private async takeSlot(signal?: AbortSignal): Promise<() => void> {
+  private async takeSlot(since?: number, signal?: AbortSignal): Promise<() => void> {
     for (;;) {
       signal?.throwIfAborted();
       const now = this.now();
       if (this.pausedUntilMs > now) {
+        // Paused by the server, this process must not hold the other processes' turns.
+        await this.leaveLine();
         await sleep(this.pausedUntilMs - now, signal);
         continue;
       }
       let waitMs: number;
       try {
-        const result = await this.ledger.tryTake(now);
+        const result = await this.ledger.tryTake(now, this.closed ? undefined : since);
         if (result.taken) return () => this.finish(result.finished);
         waitMs = result.waitMs;
       } catch (error) {

@@ -1,6 +1,8 @@
 // Where a budget's window log lives. With a store, every slot is taken in the store itself, in one
 // atomic step, so all processes on one store share one budget and a restart does not spend a
-// window twice. Without one (unit tests, tools), the log is this process's alone.
+// window twice; there each process's waiting call also holds a ticket in the window's waiting line,
+// so free slots go to the longest-waiting call of any process. Without a store (unit tests, tools),
+// the log is this process's alone.
 import { randomUUID } from "node:crypto";
 import type { Store } from "../store/types.js";
 import type { WindowLog } from "./window-log.js";
@@ -13,14 +15,29 @@ export type TakeResult =
 export interface SlotLedger {
   /** This process's copy of the log, for snapshots and wait estimates. */
   readonly log: WindowLog;
-  /** Takes a slot at `now` if the rolling window has one; otherwise says how long until one frees. */
-  tryTake(now: number): Promise<TakeResult>;
+  /**
+   * Takes a slot at `now` if the rolling window has one; otherwise says how long until one frees.
+   * With `since`, this process stands in the store's waiting line with a call waiting since then,
+   * and gets a slot only while fewer calls that waited longer (in any process) wait than are free.
+   */
+  tryTake(now: number, since?: number): Promise<TakeResult>;
   /** Reads what other processes (or this one before a restart) spent, for snapshots and estimates. */
   load?(): Promise<void>;
+  /** Leaves the waiting line, if this process stands in it (it stopped waiting). */
+  leaveLine?(): Promise<void>;
+  /**
+   * Whether the window had room at the last look, as far as this ledger knows: when the server
+   * says otherwise, someone outside the bridge spends the key.
+   */
+  hadRoom(now: number): boolean;
 }
 
 export class LocalLedger implements SlotLedger {
   constructor(readonly log: WindowLog) {}
+
+  hadRoom(now: number): boolean {
+    return this.log.remaining(now) > 0;
+  }
 
   async tryTake(now: number): Promise<TakeResult> {
     const freeAt = this.log.nextFreeAt(now);
@@ -47,6 +64,10 @@ export class SharedLedger implements SlotLedger {
   }
 
   private loaded?: Promise<void>;
+  /** Whether this process's ticket stands in the store's waiting line. */
+  private inLine = false;
+  /** The store's last answer found the shared window full (refused, or no slot left after ours). */
+  private sawFull = false;
 
   load(): Promise<void> {
     this.loaded ??= this.store.listSlots(this.key, this.log.spanMs).then((times) => this.log.merge(times));
@@ -57,10 +78,13 @@ export class SharedLedger implements SlotLedger {
     return this.loaded;
   }
 
-  async tryTake(now: number): Promise<TakeResult> {
+  async tryTake(now: number, since?: number): Promise<TakeResult> {
     await this.load();
     const member = `${this.prefix}:${++this.sequence}`;
-    const result = await this.store.takeSlot(this.key, this.log.spanMs, this.log.limit, member);
+    const ticket = since === undefined ? undefined : { id: this.prefix, since };
+    const result = await this.store.takeSlot(this.key, this.log.spanMs, this.log.limit, member, ticket);
+    this.inLine = ticket !== undefined && !result.taken;
+    this.sawFull = !result.taken || result.left === 0;
     if (!result.taken) return { taken: false, waitMs: result.waitMs };
     this.log.add(now);
     return {
@@ -70,5 +94,16 @@ export class SharedLedger implements SlotLedger {
         await this.store.finishSlot(this.key, this.log.spanMs, member);
       },
     };
+  }
+
+  /** Other processes' calls count too: only the store's answers say whether the shared window was full. */
+  hadRoom(now: number): boolean {
+    return !this.sawFull && this.log.remaining(now) > 0;
+  }
+
+  async leaveLine(): Promise<void> {
+    if (!this.inLine) return;
+    this.inLine = false;
+    await this.store.leaveLine(this.key, this.prefix);
   }
 }

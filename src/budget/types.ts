@@ -17,12 +17,24 @@ export interface BudgetSnapshot {
   waiting: number;
 }
 
+export interface ScheduleOptions {
+  priority?: number;
+  /**
+   * Since when the work this call answers has waited (ms since epoch): its oldest message's
+   * arrival. With a shared store, free slots go to the call that has waited longest, whichever
+   * process holds it, so conversations take turns across replicas as they do within one.
+   */
+  waitingSince?: number;
+  /** The conversation the call answers: once answered, its next call goes behind those that waited longer. */
+  conversation?: string;
+}
+
 export interface CallBudget {
   /**
    * Runs fn when a slot is free in the rolling window (and no server pause is in force).
    * Waits as long as needed; never refuses. fn's result is returned.
    */
-  schedule<T>(fn: () => Promise<T>, options?: { priority?: number }): Promise<T>;
+  schedule<T>(fn: () => Promise<T>, options?: ScheduleOptions): Promise<T>;
   /** The server said stop until this time (ms since epoch): Retry-After or X-RateLimit-Reset. */
   pauseUntil(untilMs: number): void;
   snapshot(): BudgetSnapshot;

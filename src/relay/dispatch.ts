@@ -146,6 +146,8 @@ export class Dispatch {
     const merge = options.mergeQueuedMessages ?? DEFAULTS.mergeQueuedMessages;
     const adapter = parts.delivery.adapterFor(items[0]!.message.conversation.platform);
     let called = false;
+    // Free slots go to the conversation that has waited longest, whichever replica holds it.
+    const place = { waitingSince: Math.min(...items.map((item) => item.acceptedAt)), conversation: convKey };
     const scheduled = options.budgetFor(route.apiKey).schedule(async () => {
       if (life.stopping) throw new LeftForRestart();
       called = true;
@@ -167,7 +169,7 @@ export class Dispatch {
         observer.assistantCall?.(error instanceof AssistantError ? error.code : "UNKNOWN");
         throw error;
       }
-    });
+    }, place);
     scheduled.catch(() => {});
     const reply = await Promise.race([
       scheduled,

@@ -12,6 +12,7 @@ import type {
   ClaimOptions,
   QueueItem,
   SlotResult,
+  SlotTicket,
   Store,
   WriteOp,
 } from "./types.js";
@@ -47,6 +48,8 @@ export class MemoryStore implements Store {
   private readonly slots = new Map<string, Map<string, number>>();
   /** Per budget window, when each slot whose call still runs was taken (by member). */
   private readonly flying = new Map<string, Map<string, number>>();
+  /** Per budget window, the waiting line: each ticket's place and until when its holder may come back. */
+  private readonly lines = new Map<string, Map<string, { since: number; until: number }>>();
   private seq = 0;
   private closed = false;
   private readonly now: () => number;
@@ -216,16 +219,35 @@ export class MemoryStore implements Store {
     return [...this.leases.keys()].filter((owner) => this.leaseLives(owner));
   }
 
-  async takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult> {
+  async takeSlot(
+    key: string,
+    spanMs: number,
+    limit: number,
+    member: string,
+    ticket?: SlotTicket,
+  ): Promise<SlotResult> {
     this.assertOpen();
+    const now = this.now();
     const done = [...this.window(this.slots, key, spanMs).values()].sort((a, b) => a - b);
     const flying = this.window(this.flying, key, DEFAULTS.budgetSlotMaxFlightMs);
     const count = done.length + flying.size;
-    if (count < limit) {
-      flying.set(member, this.now());
-      return { taken: true };
+    let waitMs = count < limit ? 0 : slotWait(done[count - limit], spanMs, now);
+    if (ticket) {
+      const line = this.line(key);
+      const ahead = ticketsAhead(ticket, line);
+      if (waitMs === 0 && ahead >= limit - count)
+        waitMs = Math.min(slotWait(done[count + ahead - limit], spanMs, now), DEFAULTS.budgetLineGraceMs);
+      if (waitMs === 0) line.delete(ticket.id);
+      else line.set(ticket.id, { since: ticket.since, until: now + waitMs + DEFAULTS.budgetLineGraceMs });
     }
-    return { taken: false, waitMs: slotWait(done[count - limit], spanMs, this.now()) };
+    if (waitMs > 0) return { taken: false, waitMs };
+    flying.set(member, now);
+    return { taken: true, left: limit - count - 1 };
+  }
+
+  async leaveLine(key: string, id: string): Promise<void> {
+    this.assertOpen();
+    this.lines.get(key)?.delete(id);
   }
 
   async finishSlot(key: string, spanMs: number, member: string): Promise<void> {
@@ -240,6 +262,18 @@ export class MemoryStore implements Store {
     const done = this.window(this.slots, key, spanMs).values();
     const flying = this.window(this.flying, key, DEFAULTS.budgetSlotMaxFlightMs).values();
     return [...done, ...flying].sort((a, b) => a - b);
+  }
+
+  /** A budget window's waiting line, without the tickets whose holder did not come back in time. */
+  private line(key: string): Map<string, { since: number; until: number }> {
+    let line = this.lines.get(key);
+    if (!line) {
+      line = new Map();
+      this.lines.set(key, line);
+    }
+    const now = this.now();
+    for (const [id, { until }] of line) if (until <= now) line.delete(id);
+    return line;
   }
 
   /** A budget window's slots of one kind, without those older than `spanMs`. */
@@ -341,4 +375,12 @@ function toItem<T>(item: StoredItem): QueueItem<T> {
   };
   if (item.owner !== undefined) out.owner = item.owner;
   return out;
+}
+
+/** How many other tickets go first: a lower `since`, or the same and a lower id (as Redis orders them). */
+function ticketsAhead(ticket: SlotTicket, line: Map<string, { since: number }>): number {
+  let ahead = 0;
+  for (const [id, { since }] of line)
+    if (id !== ticket.id && (since < ticket.since || (since === ticket.since && id < ticket.id))) ahead++;
+  return ahead;
 }

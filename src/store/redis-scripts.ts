@@ -146,21 +146,58 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
-// ARGV: span ms, limit, member, longest flight ms. Returns {1} when taken, else {0, ms until one frees}.
+// KEYS[3] and KEYS[4] are the window's waiting line: each ticket scored by since when its call
+// waited, and by until when its holder may come back for a slot (then it is dropped). A ticket
+// takes a free slot only while fewer older ones wait than slots are free; otherwise it waits until
+// a slot could free after they took theirs, at most the grace time.
+// ARGV: span ms, limit, member, longest flight ms, ticket id ('' for none), its since, grace ms.
+// Returns {1, slots left} when taken, else {0, ms until the caller may ask again}.
 export const TAKE_SLOT = `${NOW}
 local span, limit, flight = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - flight)
 local done = redis.call('ZCARD', KEYS[1])
 local count = done + redis.call('ZCARD', KEYS[2])
-if count < limit then
-  redis.call('ZADD', KEYS[2], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[2], flight)
-  return {1}
+-- How long until the window has room once \`over\` + 1 more slots have left it.
+local function slot_wait(over)
+  if over >= done then return span end
+  local blocker = redis.call('ZRANGE', KEYS[1], over, over, 'WITHSCORES')
+  return math.max(1, tonumber(blocker[2]) + span - now)
 end
-if count - limit >= done then return {0, span} end
-local blocker = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
-return {0, tonumber(blocker[2]) + span - now}
+local wait = 0
+if count >= limit then wait = slot_wait(count - limit) end
+local ticket = ARGV[5]
+if ticket ~= '' then
+  local grace = tonumber(ARGV[7])
+  for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)) do
+    redis.call('ZREM', KEYS[3], gone)
+    redis.call('ZREM', KEYS[4], gone)
+  end
+  redis.call('ZADD', KEYS[3], ARGV[6], ticket)
+  local ahead = redis.call('ZRANK', KEYS[3], ticket)
+  if wait == 0 and ahead >= limit - count then wait = math.min(slot_wait(count + ahead - limit), grace) end
+  if wait == 0 then
+    redis.call('ZREM', KEYS[3], ticket)
+    redis.call('ZREM', KEYS[4], ticket)
+  else
+    redis.call('ZADD', KEYS[4], now + wait + grace, ticket)
+    local last = redis.call('ZRANGE', KEYS[4], -1, -1, 'WITHSCORES')
+    local ttl = math.max(1, tonumber(last[2]) - now)
+    redis.call('PEXPIRE', KEYS[3], ttl)
+    redis.call('PEXPIRE', KEYS[4], ttl)
+  end
+end
+if wait > 0 then return {0, wait} end
+redis.call('ZADD', KEYS[2], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[2], flight)
+return {1, limit - count - 1}
+`;
+
+// KEYS[1], KEYS[2]: the waiting line's two sorted sets; ARGV[1] the ticket that leaves it.
+export const LEAVE_LINE = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 0
 `;
 
 // ARGV: member, span ms. The call finished now: the slot counts a span from now.

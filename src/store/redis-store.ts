@@ -14,6 +14,7 @@ import {
   CLAIM,
   FINISH_SLOT,
   HOLD_LOCK,
+  LEAVE_LINE,
   LIST_SLOTS,
   RELEASE_LOCK,
   sha1,
@@ -26,6 +27,7 @@ import type {
   ClaimOptions,
   QueueItem,
   SlotResult,
+  SlotTicket,
   Store,
   WriteOp,
 } from "./types.js";
@@ -202,14 +204,34 @@ export class RedisStore implements Store {
     return owners;
   }
 
-  async takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult> {
+  async takeSlot(
+    key: string,
+    spanMs: number,
+    limit: number,
+    member: string,
+    ticket?: SlotTicket,
+  ): Promise<SlotResult> {
     const reply = (await this.script(
       "takeSlot",
       TAKE_SLOT,
-      [String(spanMs), String(limit), member, String(DEFAULTS.budgetSlotMaxFlightMs)],
-      this.slotKeys(key),
+      [
+        String(spanMs),
+        String(limit),
+        member,
+        String(DEFAULTS.budgetSlotMaxFlightMs),
+        ticket?.id ?? "",
+        String(Math.round(ticket?.since ?? 0)),
+        String(DEFAULTS.budgetLineGraceMs),
+      ],
+      [...this.slotKeys(key), ...this.lineKeys(key)],
     )) as number[];
-    return reply[0] === 1 ? { taken: true } : { taken: false, waitMs: Math.max(0, Number(reply[1])) };
+    return reply[0] === 1
+      ? { taken: true, left: Number(reply[1]) }
+      : { taken: false, waitMs: Math.max(0, Number(reply[1])) };
+  }
+
+  async leaveLine(key: string, id: string): Promise<void> {
+    await this.script("leaveLine", LEAVE_LINE, [id], this.lineKeys(key));
   }
 
   async finishSlot(key: string, spanMs: number, member: string): Promise<void> {
@@ -254,6 +276,11 @@ export class RedisStore implements Store {
   /** A budget window's finished slots and its slots in flight. */
   private slotKeys(key: string): [string, string] {
     return [`${this.prefix}slots:${key}`, `${this.prefix}flying:${key}`];
+  }
+
+  /** A budget window's waiting line: tickets by since when they waited, and by until when they may. */
+  private lineKeys(key: string): [string, string] {
+    return [`${this.prefix}line:${key}`, `${this.prefix}linedue:${key}`];
   }
 
   private lease(owner: string): string {

@@ -1,10 +1,10 @@
 // The schema of the sqlite:// store and its prepared statements: key-value rows with expiry, queue
-// items in acceptance order (each with its group and holder), process leases, rate-limit slots,
-// and named locks. The store (sqlite-store.ts) runs them inside its transactions.
+// items in acceptance order (each with its group and holder), process leases, rate-limit slots and
+// their waiting lines, and named locks. The store (sqlite-store.ts) runs them inside its transactions.
 import type Database from "better-sqlite3";
 import { DEFAULTS } from "../defaults.js";
 import { slotWait } from "./slot-wait.js";
-import type { SlotResult } from "./types.js";
+import type { SlotResult, SlotTicket } from "./types.js";
 
 export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS kv (
@@ -38,6 +38,13 @@ export const SCHEMA = `
     member TEXT NOT NULL,
     at INTEGER NOT NULL,
     PRIMARY KEY (key, member)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS slot_line (
+    key TEXT NOT NULL,
+    ticket TEXT NOT NULL,
+    since INTEGER NOT NULL,
+    until INTEGER NOT NULL,
+    PRIMARY KEY (key, ticket)
   ) WITHOUT ROWID;
 `;
 
@@ -98,6 +105,11 @@ const STATEMENTS = {
   slotTimes: "SELECT at FROM slots WHERE key = ? AND at > ? ORDER BY at",
   countSlots: "SELECT COUNT(*) AS n FROM slots WHERE key = ? AND at > ?",
   nthSlot: "SELECT at FROM slots WHERE key = ? AND at > ? ORDER BY at LIMIT 1 OFFSET ?",
+  pruneLine: "DELETE FROM slot_line WHERE key = ? AND until <= ?",
+  lineAhead: `SELECT COUNT(*) AS n FROM slot_line WHERE key = @key AND ticket <> @ticket
+       AND (since < @since OR (since = @since AND ticket < @ticket))`,
+  putTicket: "INSERT OR REPLACE INTO slot_line (key, ticket, since, until) VALUES (?, ?, ?, ?)",
+  dropTicket: "DELETE FROM slot_line WHERE key = ? AND ticket = ?",
   ping: "SELECT 1",
 };
 
@@ -131,32 +143,48 @@ export function prepareLocks(
 
 /**
  * The rate-limit slot transactions: take a slot (it flies until finished) when fewer than `limit`
- * count in the span, else say how long to wait; finish one (it then counts from now).
+ * count in the span and fewer older tickets wait in the line than slots are free, else say how
+ * long to wait; finish one (it then counts from now).
  */
 export function prepareSlots(
   db: Database.Database,
   s: Statements,
   now: () => number,
 ): {
-  take: Database.Transaction<(key: string, spanMs: number, limit: number, member: string) => SlotResult>;
+  take: Database.Transaction<
+    (key: string, spanMs: number, limit: number, member: string, ticket?: SlotTicket) => SlotResult
+  >;
   finish: Database.Transaction<(key: string, member: string) => void>;
 } {
   return {
-    take: db.transaction((key: string, spanMs: number, limit: number, member: string): SlotResult => {
-      const at = now();
-      s.pruneSlots.run(key, at - spanMs);
-      s.pruneFlying.run(key, at - DEFAULTS.budgetSlotMaxFlightMs);
-      // Counted, not read: a window of a generous budget holds thousands of slots.
-      const { n: done } = s.countSlots.get(key, at - spanMs) as { n: number };
-      const { n: flying } = s.countFlying.get(key) as { n: number };
-      const count = done + flying;
-      if (count < limit) {
+    take: db.transaction(
+      (key: string, spanMs: number, limit: number, member: string, ticket?: SlotTicket): SlotResult => {
+        const at = now();
+        s.pruneSlots.run(key, at - spanMs);
+        s.pruneFlying.run(key, at - DEFAULTS.budgetSlotMaxFlightMs);
+        // Counted, not read: a window of a generous budget holds thousands of slots.
+        const { n: done } = s.countSlots.get(key, at - spanMs) as { n: number };
+        const { n: flying } = s.countFlying.get(key) as { n: number };
+        const count = done + flying;
+        /** How long until the slot at place `over` (oldest first) of the finished ones leaves. */
+        const waitFor = (over: number): number =>
+          slotWait((s.nthSlot.get(key, at - spanMs, over) as { at: number } | undefined)?.at, spanMs, at);
+        let waitMs = count < limit ? 0 : waitFor(count - limit);
+        if (ticket) {
+          s.pruneLine.run(key, at);
+          const { n: ahead } = s.lineAhead.get({ key, ticket: ticket.id, since: ticket.since }) as {
+            n: number;
+          };
+          if (waitMs === 0 && ahead >= limit - count)
+            waitMs = Math.min(waitFor(count + ahead - limit), DEFAULTS.budgetLineGraceMs);
+          if (waitMs === 0) s.dropTicket.run(key, ticket.id);
+          else s.putTicket.run(key, ticket.id, ticket.since, at + waitMs + DEFAULTS.budgetLineGraceMs);
+        }
+        if (waitMs > 0) return { taken: false, waitMs };
         s.putFlying.run(key, member, at);
-        return { taken: true };
-      }
-      const blocker = s.nthSlot.get(key, at - spanMs, count - limit) as { at: number } | undefined;
-      return { taken: false, waitMs: slotWait(blocker?.at, spanMs, at) };
-    }),
+        return { taken: true, left: limit - count - 1 };
+      },
+    ),
     finish: db.transaction((key: string, member: string) => {
       const at = now();
       if (s.landFlying.run(key, member).changes > 0) s.putSlot.run(key, member, at);

@@ -17,6 +17,7 @@ import type {
   ClaimOptions,
   QueueItem,
   SlotResult,
+  SlotTicket,
   Store,
   WriteOp,
 } from "./types.js";
@@ -169,8 +170,18 @@ export class SqliteStore implements Store {
     );
   }
 
-  async takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult> {
-    return this.run("takeSlot", () => this.slots.take.immediate(key, spanMs, limit, member));
+  async takeSlot(
+    key: string,
+    spanMs: number,
+    limit: number,
+    member: string,
+    ticket?: SlotTicket,
+  ): Promise<SlotResult> {
+    return this.run("takeSlot", () => this.slots.take.immediate(key, spanMs, limit, member, ticket));
+  }
+
+  async leaveLine(key: string, id: string): Promise<void> {
+    await this.run("leaveLine", () => this.statements.dropTicket.run(key, id));
   }
 
   async finishSlot(key: string, _spanMs: number, member: string): Promise<void> {

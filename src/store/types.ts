@@ -71,8 +71,22 @@ export interface ClaimOptions {
   includeOwn?: boolean;
 }
 
-/** The answer of `takeSlot`: a slot taken, or how long until the oldest blocking one leaves the window. */
-export type SlotResult = { taken: true } | { taken: false; waitMs: number };
+/**
+ * The answer of `takeSlot`: a slot taken (and how many are still free after it), or how long until
+ * the oldest blocking one leaves the window.
+ */
+export type SlotResult = { taken: true; left: number } | { taken: false; waitMs: number };
+
+/**
+ * A process's place in a budget window's waiting line: the window's free slots go to the oldest
+ * ticket first, whichever process holds it, so waiting work is served in turn across processes.
+ */
+export interface SlotTicket {
+  /** Names the waiting process; one ticket per process and window. */
+  id: string;
+  /** Since when its call has waited (ms since epoch): the lower, the sooner it gets a slot. */
+  since: number;
+}
 
 export interface Store {
   readonly kind: StoreKind;
@@ -112,8 +126,23 @@ export interface Store {
    * clock), else says how long until one frees. A slot counts from when it is taken while its call
    * runs, however long, and `spanMs` after `finishSlot`; one never finished (its process died)
    * stops counting DEFAULTS.budgetSlotMaxFlightMs after it was taken.
+   *
+   * With a `ticket`, the caller stands in the window's waiting line (or updates its place there):
+   * it gets a free slot only while fewer older tickets wait than slots are free, and otherwise is
+   * told how long until a slot could free once those took theirs (at most
+   * DEFAULTS.budgetLineGraceMs). Taking the slot ends the ticket. A ticket whose holder has not come
+   * back within DEFAULTS.budgetLineGraceMs of the wait it was told (a dead process) leaves the line.
+   * Without a ticket, the line is ignored.
    */
-  takeSlot(key: string, spanMs: number, limit: number, member: string): Promise<SlotResult>;
+  takeSlot(
+    key: string,
+    spanMs: number,
+    limit: number,
+    member: string,
+    ticket?: SlotTicket,
+  ): Promise<SlotResult>;
+  /** Takes ticket `id` out of window `key`'s waiting line (its process stopped waiting). */
+  leaveLine(key: string, id: string): Promise<void>;
   /** The slot's call finished now: it counts for `spanMs` more (the server saw the call by then). */
   finishSlot(key: string, spanMs: number, member: string): Promise<void>;
   /**

@@ -1,6 +1,7 @@
 // The one behaviour suite every store must pass (memory, SQLite, Redis), as Keyv runs one suite
 // against each of its adapters. A harness says how to open the store under test and how time passes.
 import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULTS } from "../../src/defaults.js";
 import { StoreError } from "../../src/errors.js";
 import type { QueueItem, Store } from "../../src/store/types.js";
 import { runChild } from "./child.js";
@@ -280,7 +281,11 @@ export function storeContract(name: string, harness: ContractHarness): void {
         taken.push(await store.takeSlot(key, span, 3, `m${i}`));
         await store.finishSlot(key, span, `m${i}`);
       }
-      expect(taken.filter((r) => r.taken)).toHaveLength(3);
+      expect(taken.slice(0, 3)).toEqual([
+        { taken: true, left: 2 },
+        { taken: true, left: 1 },
+        { taken: true, left: 0 },
+      ]);
       const refused = taken[3]!;
       expect(refused.taken).toBe(false);
       if (!refused.taken) {
@@ -336,6 +341,90 @@ export function storeContract(name: string, harness: ContractHarness): void {
       const [finishedAt] = await store.listSlots(key, span);
       expect(finishedAt).toBeGreaterThan(startedAt!);
       expect((await store.takeSlot(key, span, 1, "second")).taken).toBe(false);
+    });
+
+    describe("a budget window's waiting line", () => {
+      const span = harness.fakeClock ? 60_000 : 300;
+      /** Two processes' tickets: the first has waited longer. */
+      const older = { id: "replica-a", since: 1_000 };
+      const younger = { id: "replica-b", since: 2_000 };
+      /** A window of one slot, held by a finished call; both tickets told to wait for it. */
+      const fullWindowWithLine = async (store: Store, key: string) => {
+        expect((await store.takeSlot(key, span, 1, "first")).taken).toBe(true);
+        await store.finishSlot(key, span, "first");
+        expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(false);
+        expect((await store.takeSlot(key, span, 1, "a", older)).taken).toBe(false);
+      };
+      const windowEmpties = (store: Store, key: string) =>
+        pass(span + 1, async () => (await store.listSlots(key, span)).length === 0, "the window to empty");
+
+      it("gives a freed slot to the process that has waited longest, whichever asks first", async () => {
+        const store = await open();
+        const key = unique("budget");
+        await fullWindowWithLine(store, key);
+        await windowEmpties(store, key);
+        // The slot is the older one's; the younger's turn could come a window after it is taken.
+        expect(await store.takeSlot(key, span, 1, "b", younger)).toEqual({
+          taken: false,
+          waitMs: Math.min(span, DEFAULTS.budgetLineGraceMs),
+        });
+        expect((await store.takeSlot(key, span, 1, "a", older)).taken).toBe(true);
+        // Taking the slot spent the older ticket: the next free slot is the younger one's.
+        await store.finishSlot(key, span, "a");
+        await windowEmpties(store, key);
+        expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(true);
+      });
+
+      it("lets as many waiting processes take a slot at once as the window has free, oldest first", async () => {
+        const store = await open();
+        const key = unique("budget");
+        for (const call of ["x", "y"]) {
+          expect((await store.takeSlot(key, span, 2, call)).taken).toBe(true);
+          await store.finishSlot(key, span, call);
+        }
+        const oldest = { id: "replica-0", since: 500 };
+        for (const ticket of [younger, older, oldest])
+          expect((await store.takeSlot(key, span, 2, ticket.id, ticket)).taken).toBe(false);
+        await windowEmpties(store, key);
+        // Two slots free: the younger waits behind two, each of the others behind fewer than two.
+        expect((await store.takeSlot(key, span, 2, "b", younger)).taken).toBe(false);
+        expect(await store.takeSlot(key, span, 2, "a", older)).toEqual({ taken: true, left: 1 });
+        expect(await store.takeSlot(key, span, 2, "o", oldest)).toEqual({ taken: true, left: 0 });
+      });
+
+      it("stops holding the line for a process that does not come back for its slot (it died)", async () => {
+        const store = await open();
+        const key = unique("budget");
+        await fullWindowWithLine(store, key);
+        await windowEmpties(store, key);
+        expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(false);
+        await pass(
+          DEFAULTS.budgetLineGraceMs,
+          async () => (await store.takeSlot(key, span, 1, "b", younger)).taken,
+          "the older ticket to leave the line",
+        );
+      });
+
+      it("stops holding the line at once for a process that leaves it", async () => {
+        const store = await open();
+        const key = unique("budget");
+        await fullWindowWithLine(store, key);
+        await store.leaveLine(key, older.id);
+        await windowEmpties(store, key);
+        expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(true);
+      });
+
+      it("lets a lone ticket, or a caller without one, take a free slot at once", async () => {
+        const store = await open();
+        const key = unique("budget");
+        expect((await store.takeSlot(key, span, 2, "lone", older)).taken).toBe(true);
+        await store.finishSlot(key, span, "lone");
+        expect((await store.takeSlot(key, span, 2, "b", younger)).taken).toBe(true);
+        await store.finishSlot(key, span, "b");
+        expect((await store.takeSlot(key, span, 2, "a", older)).taken).toBe(false);
+        await windowEmpties(store, key);
+        expect((await store.takeSlot(key, span, 2, "no ticket")).taken).toBe(true);
+      });
     });
 
     it("hands out items oldest first, keeping each conversation's order", async () => {
