@@ -182,12 +182,14 @@ describe(`fault injection (seed ${SEED}; replay with RELIABILITY_SEED=${SEED})`,
           lost: row.lost,
           outOfOrder: row.outOfOrder,
           duplicatesOutsideKillWindow: row.duplicated - row.duplicatesInWindow,
+          unexplainedDuplicates: row.detail.unexplained,
           lostTags: row.detail.lostTags.slice(0, 10),
         }).toEqual({
           platform: row.platform,
           lost: 0,
           outOfOrder: 0,
           duplicatesOutsideKillWindow: 0,
+          unexplainedDuplicates: [],
           lostTags: [],
         });
         // One kill in the window can repeat a merged reply, and so several messages at once; each

@@ -54,7 +54,7 @@ export interface Row {
   notes: string;
   /** Wall time of the whole scenario, bridge start-ups included. */
   seconds: number;
-  detail: Pick<PlatformTally, "duplicatedTags" | "lostTags" | "outOfOrderTags">;
+  detail: Pick<PlatformTally, "duplicatedTags" | "lostTags" | "outOfOrderTags" | "unexplained">;
 }
 
 /** What a fault can do to the running world while messages flow. */
@@ -285,7 +285,12 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
       duplicatesInWindow: t.duplicatesInKillWindow,
       notes: platformNotes.join("; "),
       seconds: Math.round((Date.now() - began) / 1000),
-      detail: { duplicatedTags: t.duplicatedTags, lostTags: t.lostTags, outOfOrderTags: t.outOfOrderTags },
+      detail: {
+        duplicatedTags: t.duplicatedTags,
+        lostTags: t.lostTags,
+        outOfOrderTags: t.outOfOrderTags,
+        unexplained: t.unexplained,
+      },
     };
   });
 }

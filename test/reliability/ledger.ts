@@ -55,6 +55,11 @@ export interface PlatformTally {
   outOfOrderTags: string[];
   /** Duplicates whose message was posted just before a kill (the window no system can close). */
   duplicatesInKillWindow: number;
+  /**
+   * For each duplicate no kill explains: when its posts were seen and how long after each the
+   * nearest kill came (ms), to tell a slow record from a real double answer.
+   */
+  unexplained: Array<{ tag: string; postedAt: number[]; killAfterMs: number[] }>;
 }
 
 export class Ledger {
@@ -100,6 +105,15 @@ export class Ledger {
     }
     this.shown += 1;
     this.postTimes.push({ at, tags });
+  }
+
+  private timeline(tag: string): PlatformTally["unexplained"][number] {
+    const postedAt = this.postTimes.filter((p) => p.tags.includes(tag)).map((p) => Math.round(p.at));
+    const killAfterMs = postedAt.map((at) => {
+      const next = this.kills.find((k) => k.at >= at);
+      return next ? Math.round(next.at - at) : -1;
+    });
+    return { tag, postedAt, killAfterMs };
   }
 
   recordKill(at: number): KillRecord {
@@ -148,6 +162,7 @@ export class Ledger {
       lostTags: [],
       outOfOrderTags: [],
       duplicatesInKillWindow: 0,
+      unexplained: [],
     };
     for (const message of this.sent.values()) {
       const times = count.get(message.tag) ?? 0;
@@ -160,6 +175,7 @@ export class Ledger {
         tally.duplicated += 1;
         tally.duplicatedTags.push(message.tag);
         if (inWindow.has(message.tag)) tally.duplicatesInKillWindow += 1;
+        else tally.unexplained.push(this.timeline(message.tag));
       }
     }
     for (const messages of this.byConversation().values()) {
