@@ -1,7 +1,9 @@
 // Connects the assistant client to the call budgets: one client per API key, each reporting the
-// server's rate-limit headers to that key's budgets and spending a budget slot on every retry.
+// server's rate-limit headers to that key's budgets and spending a budget slot on every retry. The
+// bridge's clients talk HTTP through node:http (cheaper per call than fetch).
 import type { Logger } from "pino";
 import { createAssistantClient } from "./assistant/index.js";
+import { nodeExchange } from "./assistant/node-exchange.js";
 import type { AssistantApi } from "./assistant/types.js";
 import type { AssistantWiring } from "./bridge.js";
 import { BudgetRegistry } from "./budget/index.js";
@@ -30,6 +32,7 @@ export async function createAssistantWiring(
           baseUrl: config.assistant.apiUrl,
           apiKey,
           logger: logger.child({ part: "assistant" }),
+          exchange: nodeExchange,
           ...budgets.clientHooks(apiKey),
         });
         clients.set(apiKey, client);

@@ -15,7 +15,7 @@ import {
   updateContactRequest,
 } from "./contacts.js";
 import { type StatusCodes, unwrapEnvelope } from "./envelope.js";
-import { type HttpRequest, pathOnly, sendRequest } from "./http.js";
+import { type Exchange, type HttpRequest, pathOnly, sendRequest } from "./http.js";
 import { readRateLimit, serverWaitMs } from "./rate-limit-headers.js";
 import { type RetryPolicy, withRetries } from "./retry.js";
 import type { AssistantApi, RateLimitInfo } from "./types.js";
@@ -50,6 +50,8 @@ export interface AssistantClientOptions {
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** How requests travel (default: fetch); the bridge passes node:http's (node-exchange.ts). */
+  exchange?: Exchange;
 }
 
 export function createAssistantClient(options: AssistantClientOptions): AssistantApi {
@@ -80,7 +82,7 @@ export function createAssistantClient(options: AssistantClientOptions): Assistan
     const where = `${request.method} ${pathOnly(request.path)}`;
     const data = await withRetries(
       async () => {
-        const response = await sendRequest(http, request, signal);
+        const response = await sendRequest(http, request, signal, options.exchange);
         const info = readRateLimit(response.headers, now());
         if (info) options.onRateLimit?.(info, area);
         return unwrapEnvelope(response, where, statuses, serverWaitMs(info, now()));

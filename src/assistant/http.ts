@@ -1,10 +1,8 @@
 // One HTTP exchange with the MyGPTAssistants API: bearer auth, JSON body, a per-request timeout
 // combined with the caller's signal, and the body read as text (parsed as JSON when it is JSON).
 // Network failures become AssistantError TRANSPORT / TIMEOUT; the API key never enters a message.
-// It runs on node:http(s) with keep-alive agents rather than fetch: fetch with a combined abort
-// signal cost about 0.7 ms of CPU more per call, a good part of the bridge's own cost per message.
-import http from "node:http";
-import https from "node:https";
+// The bytes travel through an Exchange: fetch by default (web APIs only, so the client runs in
+// browsers), or node:http in the bridge itself (node-exchange.ts), which costs less CPU per call.
 import { AssistantError } from "../errors.js";
 
 export interface HttpRequest {
@@ -33,28 +31,78 @@ export interface HttpSettings {
   timeoutMs: number;
 }
 
-const agents = {
-  "http:": new http.Agent({ keepAlive: true }),
-  "https:": new https.Agent({ keepAlive: true }),
+/** What an exchange sends: the whole URL, the method, headers and the body as text. */
+export interface OutgoingRequest {
+  url: string;
+  method: HttpRequest["method"];
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * Sends one request and reads the whole response body. It rejects with the signal's reason when
+ * the signal aborts, after `timeoutMs` with a TimeoutError, and otherwise on a network failure.
+ */
+export type Exchange = (
+  request: OutgoingRequest,
+  timeoutMs: number,
+  signal?: AbortSignal,
+) => Promise<{ status: number; headers: ResponseHeaders; text: string }>;
+
+/** The exchange over the Fetch API (Node, Deno, Bun, browsers). */
+export const fetchExchange: Exchange = async (request, timeoutMs, callerSignal) => {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
+  try {
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal,
+    });
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  } catch (error) {
+    if (timeout.aborted && !callerSignal?.aborted) throw new TimeoutError();
+    throw error;
+  }
 };
+
+/** An exchange's "no answer within the time allowed". */
+export class TimeoutError extends Error {
+  constructor() {
+    super("timed out");
+    this.name = "TimeoutError";
+  }
+}
 
 export async function sendRequest(
   settings: HttpSettings,
   request: HttpRequest,
   callerSignal?: AbortSignal,
+  exchange: Exchange = fetchExchange,
 ): Promise<HttpResponse> {
   const where = `${request.method} ${pathOnly(request.path)}`;
-  callerSignal?.throwIfAborted();
-  let timedOut = false;
+  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
   try {
-    const { status, headers, text } = await exchange(settings, request, callerSignal, () => {
-      timedOut = true;
-    });
-    const parsed = parseJson(text);
-    return { status, headers, json: parsed.value, isJson: parsed.ok };
+    const response = await exchange(
+      {
+        url: joinUrl(settings.baseUrl, request.path),
+        method: request.method,
+        headers: {
+          authorization: `Bearer ${settings.apiKey}`,
+          accept: "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body !== undefined && { body }),
+      },
+      settings.timeoutMs,
+      callerSignal,
+    );
+    const parsed = parseJson(response.text);
+    return { status: response.status, headers: response.headers, json: parsed.value, isJson: parsed.ok };
   } catch (error) {
     if (callerSignal?.aborted) throw callerSignal.reason;
-    if (timedOut) {
+    if (error instanceof TimeoutError) {
       throw new AssistantError("TIMEOUT", `${where}: no answer within ${settings.timeoutMs} ms`, {
         retryable: true,
       });
@@ -64,67 +112,6 @@ export async function sendRequest(
       cause: error,
     });
   }
-}
-
-/** Sends the request and reads the whole body; rejects on a network failure, the timeout or the signal. */
-function exchange(
-  settings: HttpSettings,
-  request: HttpRequest,
-  signal: AbortSignal | undefined,
-  onTimeout: () => void,
-): Promise<{ status: number; headers: ResponseHeaders; text: string }> {
-  const url = new URL(joinUrl(settings.baseUrl, request.path));
-  const client = url.protocol === "https:" ? https : http;
-  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-  return new Promise((resolve, reject) => {
-    const req = client.request(
-      url,
-      {
-        method: request.method,
-        agent: agents[url.protocol as keyof typeof agents],
-        headers: {
-          authorization: `Bearer ${settings.apiKey}`,
-          accept: "application/json",
-          ...(body === undefined
-            ? {}
-            : { "content-type": "application/json", "content-length": Buffer.byteLength(body) }),
-        },
-        ...(signal && { signal }),
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => {
-          clearTimeout(timer);
-          const raw = res.headers;
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: {
-              get: (name) => {
-                const value = raw[name.toLowerCase()];
-                return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
-              },
-            },
-            text,
-          });
-        });
-        res.on("error", fail);
-      },
-    );
-    const timer = setTimeout(() => {
-      onTimeout();
-      req.destroy(new Error("timed out"));
-    }, settings.timeoutMs);
-    function fail(error: Error): void {
-      clearTimeout(timer);
-      reject(error);
-    }
-    req.on("error", fail);
-    req.end(body);
-  });
 }
 
 function joinUrl(baseUrl: string, path: string): string {
@@ -145,7 +132,7 @@ function parseJson(text: string): { ok: boolean; value: unknown } {
   }
 }
 
-/** A short reason for a network failure, e.g. ECONNREFUSED, without any request details. */
+/** A short reason for a network failure, e.g. ECONNREFUSED (fetch puts it in `cause`), without request details. */
 function describe(error: unknown): string {
   const code = (error as { code?: unknown })?.code;
   if (typeof code === "string") return code;
