@@ -183,6 +183,7 @@ describe(`fault injection (seed ${SEED}; replay with RELIABILITY_SEED=${SEED})`,
           outOfOrder: row.outOfOrder,
           duplicatesOutsideKillWindow: row.duplicated - row.duplicatesInWindow,
           unexplainedDuplicates: row.detail.unexplained,
+          overtakes: row.detail.overtakes,
           lostTags: row.detail.lostTags.slice(0, 10),
         }).toEqual({
           platform: row.platform,
@@ -190,6 +191,7 @@ describe(`fault injection (seed ${SEED}; replay with RELIABILITY_SEED=${SEED})`,
           outOfOrder: 0,
           duplicatesOutsideKillWindow: 0,
           unexplainedDuplicates: [],
+          overtakes: [],
           lostTags: [],
         });
         // One kill in the window can repeat a merged reply, and so several messages at once; each

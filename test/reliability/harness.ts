@@ -54,7 +54,7 @@ export interface Row {
   notes: string;
   /** Wall time of the whole scenario, bridge start-ups included. */
   seconds: number;
-  detail: Pick<PlatformTally, "duplicatedTags" | "lostTags" | "outOfOrderTags" | "unexplained">;
+  detail: Pick<PlatformTally, "duplicatedTags" | "lostTags" | "outOfOrderTags" | "unexplained" | "overtakes">;
 }
 
 /** What a fault can do to the running world while messages flow. */
@@ -290,6 +290,7 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
         lostTags: t.lostTags,
         outOfOrderTags: t.outOfOrderTags,
         unexplained: t.unexplained,
+        overtakes: t.overtakes,
       },
     };
   });

@@ -60,6 +60,8 @@ export interface PlatformTally {
    * nearest kill came (ms), to tell a slow record from a real double answer.
    */
   unexplained: Array<{ tag: string; postedAt: number[]; killAfterMs: number[] }>;
+  /** For each message answered before one stored earlier: both, with when they arrived and were stored. */
+  overtakes: Array<{ later: string; earlier: string; times: Record<string, number | undefined> }>;
 }
 
 export class Ledger {
@@ -163,6 +165,7 @@ export class Ledger {
       outOfOrderTags: [],
       duplicatesInKillWindow: 0,
       unexplained: [],
+      overtakes: [],
     };
     for (const message of this.sent.values()) {
       const times = count.get(message.tag) ?? 0;
@@ -185,15 +188,31 @@ export class Ledger {
       for (const later of messages) {
         const at = this.firstShown.get(later.tag);
         if (at === undefined) continue;
-        const overtook = messages.some((earlier) => {
+        const overtaken = messages.find((earlier) => {
           const earlierAt = this.firstShown.get(earlier.tag);
           return (
             earlier !== later && earlierAt !== undefined && earlierAt > at && certainlyBefore(earlier, later)
           );
         });
-        if (overtook) {
+        if (overtaken) {
           tally.outOfOrder += 1;
           tally.outOfOrderTags.push(later.tag);
+          const kill = (t: number | undefined) =>
+            t === undefined ? undefined : this.kills.filter((k) => k.at <= t).length;
+          tally.overtakes.push({
+            later: later.tag,
+            earlier: overtaken.tag,
+            times: {
+              earlierSent: Math.round(overtaken.at),
+              earlierArrived: overtaken.arrivedAt && Math.round(overtaken.arrivedAt),
+              earlierStoredBy: overtaken.storedBy && Math.round(overtaken.storedBy),
+              laterSent: Math.round(later.at),
+              laterArrived: later.arrivedAt && Math.round(later.arrivedAt),
+              laterStoredBy: later.storedBy && Math.round(later.storedBy),
+              killsBeforeEarlierStored: kill(overtaken.storedBy),
+              killsBeforeLaterArrived: kill(later.arrivedAt),
+            },
+          });
         }
       }
     }
