@@ -170,14 +170,17 @@ export class Dispatch {
         throw error;
       }
     }, place);
-    scheduled.catch(() => {});
-    const reply = await Promise.race([
-      scheduled,
-      life.stopped.then(() => {
-        if (!called) throw new LeftForRestart();
-        return scheduled;
-      }),
-    ]);
+    // A stop before the call began leaves the batch for the next start; a call already made is awaited.
+    // (A listener removed afterwards, not a reaction on a promise that lives until stop: that would
+    // keep every batch's answer in memory for the life of the process.)
+    const reply = await new Promise<Awaited<typeof scheduled>>((resolve, reject) => {
+      const onStop = () => {
+        if (!called) reject(new LeftForRestart());
+      };
+      life.signal.addEventListener("abort", onStop, { once: true });
+      if (life.signal.aborted) onStop();
+      scheduled.then(resolve, reject).finally(() => life.signal.removeEventListener("abort", onStop));
+    });
     const progress: ReplyProgress = {
       chunks: splitMessage(reply.answer.response, adapter.maxMessageLength),
       posted: 0,
