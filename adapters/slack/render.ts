@@ -4,10 +4,15 @@
 // posts on behalf of the assistant and dashboard agents, so broadcasts (<!channel>, <!here>,
 // <!everyone>), user groups (<!subteam^…>) and people (<@U…>) are shown as text, never as pings.
 // slackify-markdown 4.x: 5.x requires Node 22, and the bridge runs on Node 20.
-import slackifyMarkdown from "slackify-markdown";
+// It is loaded on the first reply: this module is imported with the Slack platform module, which
+// every start loads (Slack configured or not), and the converter is ~1.6 MiB of heap.
+import { createRequire } from "node:module";
+
+let slackify: ((markdown: string) => string) | undefined;
 
 export function markdownToMrkdwn(markdown: string): string {
-  const rendered = slackifyMarkdown(markdown).trimEnd();
+  slackify ??= createRequire(import.meta.url)("slackify-markdown") as (markdown: string) => string;
+  const rendered = slackify(markdown).trimEnd();
   return neutraliseMentions(rendered.length > 0 ? rendered : markdown);
 }
 

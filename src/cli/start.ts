@@ -4,6 +4,7 @@
 
 import { createPlatformAdapters } from "../app/index.js";
 import { Bridge } from "../bridge.js";
+import { releaseYoungGeneration } from "./heap.js";
 import { loadConfigOrExplain } from "./load-config.js";
 
 export async function runStart(): Promise<number> {
@@ -20,6 +21,8 @@ export async function runStart(): Promise<number> {
     () => undefined,
     (error: unknown) => error,
   );
+  // Started (or failed): from here the workload, not start-up, sizes the heap.
+  void failed.finally(releaseYoungGeneration);
   const first = await Promise.race([signalled, failed.then((error) => ({ error }))]);
   if (typeof first === "object" && first.error !== undefined) {
     bridge.logger.fatal({ err: first.error }, "the bridge could not start");

@@ -3,9 +3,9 @@
 // the variable and the fix. The platform modules the composition root passes read and validate their
 // own variables; the core only asks each for its settings.
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { parseEnv } from "node:util";
-import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import type { Platform } from "../adapter.js";
 import { parseRate } from "../budget/parse-rate.js";
@@ -16,6 +16,12 @@ import type { ConfigProblem, PlatformModule } from "../platform-module.js";
 import type { AccessPolicy } from "../relay/policy.js";
 import type { Texts } from "../relay/replies.js";
 import { CORE_SECRETS, type CoreEnv, envSchemaFor, type FileConfig, fileSchemaFor } from "./schema.js";
+
+/** The YAML parser, loaded only when there is a config file to read (most deployments have none). */
+function parseYaml(text: string): unknown {
+  const { parse } = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return parse(text);
+}
 
 export interface RouteRule {
   platform?: Platform;

@@ -95,8 +95,12 @@ export class ContactSync {
   private readonly writes = new Set<Promise<void>>();
   private readonly now: () => number;
   private running = false;
-  private signalStop: () => void = () => {};
-  private stopped: Promise<void> = Promise.resolve();
+  /**
+   * What stop() tells each call still waiting for budget. One entry per call, removed when it ends:
+   * a reaction on a long-lived "stopped" promise instead would keep every call's result (and its
+   * contact) for the life of the process.
+   */
+  private readonly onStop = new Set<() => void>();
   private draining?: Promise<void>;
   /** Woken when a user is queued or the sync stops. */
   private readonly idle = new IdleWait();
@@ -129,9 +133,6 @@ export class ContactSync {
   start(): void {
     if (!this.options.enabled || this.running) return;
     this.running = true;
-    this.stopped = new Promise((resolve) => {
-      this.signalStop = resolve;
-    });
     this.draining = (this.ownLease ? this.lease.start() : Promise.resolve()).then(() => this.drain());
   }
 
@@ -139,7 +140,7 @@ export class ContactSync {
   async stop(): Promise<void> {
     await this.settled();
     this.running = false;
-    this.signalStop();
+    for (const tell of this.onStop) tell();
     this.idle.wake();
     await this.draining;
     if (this.ownLease) await this.lease.stop();
@@ -293,22 +294,23 @@ export class ContactSync {
     const apiKey = this.options.apiKeyFor(item.message);
     const api = this.options.assistantFor(apiKey);
     const budget = this.options.dataBudgetFor(apiKey);
-    const call = async <T>(fn: () => Promise<T>): Promise<T> => {
-      let started = false;
-      const scheduled = budget.schedule(async () => {
-        if (!this.running) throw new LeftForRestart();
-        started = true;
-        return fn();
+    const call = <T>(fn: () => Promise<T>): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        let started = false;
+        // Not started when the bridge stops: left in the stored queue for the next start.
+        const stopping = () => {
+          if (!started) reject(new LeftForRestart());
+        };
+        this.onStop.add(stopping);
+        budget
+          .schedule(async () => {
+            if (!this.running) throw new LeftForRestart();
+            started = true;
+            return fn();
+          })
+          .then(resolve, reject)
+          .finally(() => this.onStop.delete(stopping));
       });
-      scheduled.catch(() => {});
-      return Promise.race([
-        scheduled,
-        this.stopped.then(() => {
-          if (!started) throw new LeftForRestart();
-          return scheduled;
-        }),
-      ]);
-    };
     let contactId = record.contactId;
     let action: "created" | "updated" = "updated";
     if (contactId) {
