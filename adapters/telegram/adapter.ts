@@ -222,7 +222,7 @@ export class TelegramAdapter implements PlatformAdapter {
   }
 
   async send(target: ReplyTarget, markdown: string): Promise<SentMessage> {
-    const html = markdownToTelegramHtml(markdown);
+    const html = await markdownToTelegramHtml(markdown);
     try {
       const sent = await this.bot.api.sendMessage(chatIdOf(target), html, {
         parse_mode: "HTML",
@@ -236,7 +236,7 @@ export class TelegramAdapter implements PlatformAdapter {
         "Telegram refused the formatted reply; sending it as plain text",
       );
     }
-    return this.sendPlain(target, markdownToPlainText(markdown) || markdown);
+    return this.sendPlain(target, (await markdownToPlainText(markdown)) || markdown);
   }
 
   startTyping(target: ReplyTarget): TypingHandle {
