@@ -209,7 +209,10 @@ async function overhead(system: SystemId): Promise<Pick<Figures, "loop" | "burst
       burst: {
         allAnsweredS: round((tracker.lastAnswerAt - burstStart) / 1000, 2),
         medianMs: round(percentile(burstLatencies, 50), 0),
-        medianFromSendMs: round(percentile(burstIds.map((id) => tracker.waitMs(id)).filter(Number.isFinite), 50), 0),
+        medianFromSendMs: round(
+          percentile(burstIds.map((id) => tracker.waitMs(id)).filter(Number.isFinite), 50),
+          0,
+        ),
         answered: burstLatencies.length,
         of: BURST_MESSAGES,
       },
