@@ -30,6 +30,7 @@ describe.skipIf(skipWithoutRedis())("Discord gateway across replicas", { timeout
   it("keeps one gateway session across two replicas, and moves it within the lease time when its replica is killed", async () => {
     const identifies: number[] = [];
     discord.gateway.on("identify", () => identifies.push(Date.now()));
+    const identified = new Promise<void>((resolve) => discord.gateway.once("identify", () => resolve()));
     replicas = await startReplicas(2, {
       MYGPT_API_URL: assistant.url,
       MYGPT_API_KEY: assistant.apiKey,
@@ -41,6 +42,9 @@ describe.skipIf(skipWithoutRedis())("Discord gateway across replicas", { timeout
     const role = `discord:shard:${discord.applicationId}:0/1`;
     const holder = await theHolder(replicas, role);
     const standby = replicas.find((r) => r !== holder)!;
+    // The lock is taken before the holder's gateway connects: wait for that connection, then check
+    // it is the only one (a second IDENTIFY would also show in the count after the kill below).
+    await identified;
     expect(identifies).toHaveLength(1);
 
     const firstAnswer = discord.nextBotMessage((m) => m.text.includes("first question"));
