@@ -8,11 +8,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
 import { SlackEmulator } from "../emulators/slack/emulator.js";
-import { slackSignature } from "../emulators/slack/signer.js";
 import type { BridgeProcess } from "../reliability/bridge-process.js";
 import { messageTag, tagsIn } from "../reliability/ledger.js";
 import { type RedisServer, skipWithoutRedis, startRedis } from "../support/redis.js";
-import { startReplicas } from "./replicas.js";
+import { postSlackEvent, startReplicas } from "./replicas.js";
 
 const SIGNING_SECRET = "fairness-signing-secret-0123456789";
 /** The shared budget: 5 calls a second, far below what eleven eager users ask for. */
@@ -79,7 +78,9 @@ async function eagerUsers(world: World): Promise<number[]> {
       (async () => {
         const { events } = await slack.userSays(user, dm, `question ${messageTag(c, n)} please`);
         for (const event of events) {
-          expect(await postSigned(`${replica.url}/slack/events`, JSON.stringify(event))).toBe(200);
+          expect(
+            await postSlackEvent(SIGNING_SECRET, `${replica.url}/slack/events`, JSON.stringify(event)),
+          ).toBe(200);
         }
       })(),
     );
@@ -119,21 +120,6 @@ async function eagerUsers(world: World): Promise<number[]> {
     await store.close();
   }
   return answered.slice(0, CALLS);
-}
-
-async function postSigned(url: string, body: string): Promise<number> {
-  const ts = Math.floor(Date.now() / 1000);
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-slack-request-timestamp": String(ts),
-      "x-slack-signature": slackSignature(SIGNING_SECRET, ts, body),
-    },
-    body,
-  });
-  await response.arrayBuffer();
-  return response.status;
 }
 
 describe.skipIf(skipWithoutRedis())("fairness across replicas on one Redis", () => {

@@ -13,12 +13,12 @@ import { PLACEHOLDER_TEXT } from "../../adapters/slack/progress.js";
 import { openStore } from "../../src/store/open-store.js";
 import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
 import { SlackEmulator } from "../emulators/slack/emulator.js";
-import { slackSignature } from "../emulators/slack/signer.js";
 import { TelegramEmulator } from "../emulators/telegram/emulator.js";
 import { BridgeProcess } from "../reliability/bridge-process.js";
 import { Ledger, messageTag, tagsIn } from "../reliability/ledger.js";
 import { freePort, type RedisServer, skipWithoutRedis, startRedis } from "../support/redis.js";
 import { type RoundRobin, startRoundRobin } from "../support/round-robin.js";
+import { postSlackEvent } from "./replicas.js";
 
 const SIGNING_SECRET = "replicas-signing-secret-0123456789";
 const TELEGRAM_SECRET = "replicas-webhook-secret";
@@ -184,7 +184,11 @@ async function burst(world: World, options: { kill?: number } = {}): Promise<Out
         const { events } = await slack.userSays(user, dm, `question ${tag} please`);
         for (const event of events) {
           const sentAt = Date.now();
-          const status = await postSigned(`${proxy.url}/slack/events`, JSON.stringify(event));
+          const status = await postSlackEvent(
+            SIGNING_SECRET,
+            `${proxy.url}/slack/events`,
+            JSON.stringify(event),
+          );
           expect(status).toBe(200);
           sl.markArrived(tag, sentAt, Date.now());
         }
@@ -245,21 +249,6 @@ async function repliesNotRecorded(client: { eval(script: string): Promise<unknow
     const tags = tagsIn(stored.reply?.chunks.join("\n") ?? "");
     return tags.map((tag) => `${stored.message.conversation.platform} ${tag}`);
   });
-}
-
-async function postSigned(url: string, body: string): Promise<number> {
-  const ts = Math.floor(Date.now() / 1000);
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-slack-request-timestamp": String(ts),
-      "x-slack-signature": slackSignature(SIGNING_SECRET, ts, body),
-    },
-    body,
-  });
-  await response.arrayBuffer();
-  return response.status;
 }
 
 /** bridge_messages_out_total of one replica, every platform summed, and its replica gauges. */

@@ -4,6 +4,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { slackSignature } from "../emulators/slack/signer.js";
 import { BridgeProcess } from "../reliability/bridge-process.js";
 import { freePort } from "../support/redis.js";
 
@@ -45,4 +46,20 @@ export async function theHolder(replicas: BridgeProcess[], role: string, timeout
     if (Date.now() > deadline) throw new Error(`no replica took ${role} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Posts a Slack Events API body to a replica, signed as Slack signs it; resolves with the status. */
+export async function postSlackEvent(signingSecret: string, url: string, body: string): Promise<number> {
+  const ts = Math.floor(Date.now() / 1000);
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-slack-request-timestamp": String(ts),
+      "x-slack-signature": slackSignature(signingSecret, ts, body),
+    },
+    body,
+  });
+  await response.arrayBuffer();
+  return response.status;
 }
