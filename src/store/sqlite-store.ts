@@ -2,6 +2,7 @@
 // host (several processes may share the file). WAL lets reads go on while another process writes;
 // better-sqlite3 is synchronous, so a held write lock is never waited on inside SQLite (that would
 // block the event loop): the call is retried with short asynchronous pauses until the op timeout.
+// Writes asked for in the same turn of the event loop share one transaction (group-commit.ts).
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
@@ -10,6 +11,7 @@ import { DEFAULTS } from "../defaults.js";
 import { StoreError } from "../errors.js";
 import { retry } from "../kit/retry.js";
 import { decodeValue, durationMs, encodeValue } from "./encoding.js";
+import { GroupCommit, type Outcome } from "./group-commit.js";
 import { type Member, prepare, prepareLocks, prepareSlots, type Row, SCHEMA } from "./sqlite-schema.js";
 import type {
   AppendedItem,
@@ -53,13 +55,19 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   private closed = false;
+  private closing?: Promise<void>;
   private readonly now: () => number;
   private readonly opTimeoutMs: number;
   private readonly logger: Logger | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly sweepIntervalMs: number;
   private statements!: ReturnType<typeof prepare>;
-  private batchTx!: Database.Transaction<(ops: WriteOp[], encoded: string[]) => BatchResult>;
+  private readonly writes = new GroupCommit((steps) =>
+    this.run("write", () => this.groupTx.immediate(steps)),
+  );
+  /** One group of writes: each step in its own savepoint, so a failing step undoes only itself. */
+  private groupTx!: Database.Transaction<(steps: Array<() => unknown>) => Outcome[]>;
+  private savepoint!: Database.Transaction<(step: () => unknown) => unknown>;
   private slots!: ReturnType<typeof prepareSlots>;
 
   constructor(
@@ -83,7 +91,18 @@ export class SqliteStore implements Store {
     for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`])
       if (existsSync(f)) chmodSync(f, 0o600);
     this.statements = prepare(this.db);
-    this.batchTx = this.db.transaction((ops: WriteOp[], encoded: string[]) => this.applyBatch(ops, encoded));
+    this.savepoint = this.db.transaction((step: () => unknown) => step());
+    this.groupTx = this.db.transaction((steps: Array<() => unknown>) =>
+      steps.map((step): Outcome => {
+        try {
+          return { ok: true, value: this.savepoint(step) };
+        } catch (error) {
+          // SQLite rolled the whole transaction back (a full disk, an I/O error): no step stands.
+          if (!this.db.inTransaction) throw error;
+          return { ok: false, error };
+        }
+      }),
+    );
     this.slots = prepareSlots(this.db, this.statements, this.now);
     await this.sweep();
     this.sweeper = setInterval(() => {
@@ -100,11 +119,11 @@ export class SqliteStore implements Store {
   async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
     const json = encodeValue(value);
     const ttl = validTtl(ttlMs);
-    await this.run("set", () => this.statements.set.run(key, json, this.expiry(ttl)));
+    await this.write("set", () => this.statements.set.run(key, json, this.expiry(ttl)));
   }
 
   async delete(key: string): Promise<boolean> {
-    return this.run("delete", () => {
+    return this.write("delete", () => {
       const row = this.statements.delete.get(key) as { expires_at: number | null } | undefined;
       return row !== undefined && (row.expires_at === null || row.expires_at > this.now());
     });
@@ -113,7 +132,7 @@ export class SqliteStore implements Store {
   async setIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean> {
     const json = encodeValue(value);
     const ttl = validTtl(ttlMs);
-    return this.run("setIfAbsent", () => {
+    return this.write("setIfAbsent", () => {
       const now = this.now();
       const expiresAt = this.expiry(ttl);
       return this.statements.setIfAbsent.run({ key, json, expiresAt, now }).changes === 1;
@@ -128,22 +147,22 @@ export class SqliteStore implements Store {
       if (op.op === "append" || op.op === "update") return encodeValue(op.payload);
       return "";
     });
-    return this.run("batch", () => this.batchTx.immediate(ops, encoded));
+    return this.write("batch", () => this.applyBatch(ops, encoded));
   }
 
   async renewLease(owner: string, leaseMs: number): Promise<void> {
     const ms = durationMs(leaseMs, "leaseMs");
-    await this.run("renewLease", () => this.statements.renewLease.run(owner, this.now() + ms));
+    await this.write("renewLease", () => this.statements.renewLease.run(owner, this.now() + ms));
   }
 
   async releaseLease(owner: string): Promise<void> {
-    await this.run("releaseLease", () => this.statements.releaseLease.run(owner));
+    await this.write("releaseLease", () => this.statements.releaseLease.run(owner));
   }
 
   async claim<T>(queue: string, owner: string, options: ClaimOptions = {}): Promise<QueueItem<T>[]> {
     const limit = options.limit ?? -1;
     // One statement: the claimable items change owner together, or none does.
-    const rows = await this.run("claim", () =>
+    const rows = await this.write("claim", () =>
       (
         this.statements.claim.all({
           queue,
@@ -177,15 +196,15 @@ export class SqliteStore implements Store {
     member: string,
     ticket?: SlotTicket,
   ): Promise<SlotResult> {
-    return this.run("takeSlot", () => this.slots.take.immediate(key, spanMs, limit, member, ticket));
+    return this.write("takeSlot", () => this.slots.take(key, spanMs, limit, member, ticket));
   }
 
   async leaveLine(key: string, id: string): Promise<void> {
-    await this.run("leaveLine", () => this.statements.dropTicket.run(key, id));
+    await this.write("leaveLine", () => this.statements.dropTicket.run(key, id));
   }
 
   async finishSlot(key: string, _spanMs: number, member: string): Promise<void> {
-    await this.run("finishSlot", () => this.slots.finish.immediate(key, member));
+    await this.write("finishSlot", () => this.slots.finish(key, member));
   }
 
   async listSlots(key: string, spanMs: number): Promise<number[]> {
@@ -207,16 +226,20 @@ export class SqliteStore implements Store {
     await this.run("ping", () => this.statements.ping.get());
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.sweeper);
-    this.db.close();
+  /** Commits the writes already asked for, then closes the file. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.sweeper);
+      await this.writes.drained();
+      this.closed = true;
+      this.db.close();
+    })();
+    return this.closing;
   }
 
   /** Deletes expired keys and leases; reads already ignore them. */
   async sweep(): Promise<{ keys: number; leases: number }> {
-    return this.run("sweep", () => {
+    return this.write("sweep", () => {
       const now = this.now();
       return {
         keys: this.statements.sweepKeys.run(now).changes,
@@ -225,7 +248,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Checks every claim, then applies every op; runs inside one IMMEDIATE transaction. */
+  /** Checks every claim, then applies every op; runs inside its own savepoint of a write group. */
   private applyBatch(ops: WriteOp[], encoded: string[]): BatchResult {
     const s = this.statements;
     const now = this.now();
@@ -318,6 +341,16 @@ export class SqliteStore implements Store {
     return ttlMs === undefined ? null : this.now() + ttlMs;
   }
 
+  /** Runs a write in the next group commit; a failure of its own names it. */
+  private async write<T>(what: string, step: () => T): Promise<T> {
+    try {
+      return await this.writes.add(step);
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError("STORE_FAILED", `SQLite store ${what} failed: ${messageOf(err)}`, { cause: err });
+    }
+  }
+
   /**
    * Runs one synchronous step, retrying it after a short pause while another connection holds the
    * write lock, until the op timeout; maps driver errors to StoreError.
@@ -362,14 +395,14 @@ export class SqliteStore implements Store {
 
   async holdLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
     const ms = durationMs(ttlMs, "ttlMs");
-    return this.run("holdLock", () => {
+    return this.write("holdLock", () => {
       const now = this.now();
       return this.locks().hold.run({ name, owner, until: now + ms, now }).changes === 1;
     });
   }
 
   async releaseLock(name: string, owner: string): Promise<void> {
-    await this.run("releaseLock", () => this.locks().release.run(name, owner));
+    await this.write("releaseLock", () => this.locks().release.run(name, owner));
   }
 
   async lockHolder(name: string): Promise<string | undefined> {

@@ -36,6 +36,23 @@ function rawCount(file: string, table: string): number {
   }
 }
 const mode = (file: string) => statSync(file).mode & 0o777;
+function rawPragma(file: string, name: string): unknown {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.pragma(name, { simple: true });
+  } finally {
+    db.close();
+  }
+}
+/** A trigger (added from another connection) that makes SQLite refuse writing the key "poison". */
+function poison(file: string, raise: string): void {
+  const db = new Database(file);
+  try {
+    db.exec(`CREATE TRIGGER poison BEFORE INSERT ON kv WHEN NEW.key = 'poison' BEGIN SELECT ${raise}; END`);
+  } finally {
+    db.close();
+  }
+}
 
 describe("sqlite store", () => {
   it("keeps its file and WAL private to the bridge's user", async () => {
@@ -90,6 +107,63 @@ describe("sqlite store", () => {
     await vi.waitUntil(() => rawCount(file, "kv") === 1);
     expect(rawCount(file, "leases")).toBe(0);
     expect(await store.get("kept")).toBe(2);
+  });
+
+  describe("writes asked for together (group commit)", () => {
+    const walFrames = (file: string) => {
+      const pageSize = (rawPragma(file, "page_size") as number) + 24;
+      return Math.floor(Math.max(0, statSync(`${file}-wal`).size - 32) / pageSize);
+    };
+
+    it("commits twenty writes made at once together, not one WAL commit each", async () => {
+      const file = freshFile();
+      const store = track(await openStore(`sqlite://${file}`));
+      await store.set("warm", 0);
+      const before = walFrames(file);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => store.set(`k${i}`, i)));
+      expect(walFrames(file) - before).toBeLessThanOrEqual(2);
+      expect(rawCount(file, "kv")).toBe(21);
+    });
+
+    it("a write SQLite refuses fails alone; the writes committed with it stand", async () => {
+      const file = freshFile();
+      const store = track(await openStore(`sqlite://${file}`));
+      poison(file, "RAISE(ABORT, 'refused by a test trigger')");
+      const [a, refused, b] = await Promise.allSettled([
+        store.set("a", 1),
+        store.set("poison", 2),
+        store.batch([{ op: "append", queue: "q", group: "g", payload: "m", owner: "A" }]),
+      ]);
+      expect(a.status).toBe("fulfilled");
+      expect(b.status).toBe("fulfilled");
+      expect(refused).toMatchObject({ status: "rejected", reason: { code: "STORE_FAILED" } });
+      expect(String((refused as PromiseRejectedResult).reason.message)).toContain("SQLite store set failed");
+      expect(rawCount(file, "kv")).toBe(1);
+      expect(rawCount(file, "queue_items")).toBe(1);
+    });
+
+    it("when SQLite undoes the whole transaction, every write in it fails and none is half-kept", async () => {
+      const file = freshFile();
+      const store = track(await openStore(`sqlite://${file}`));
+      poison(file, "RAISE(ROLLBACK, 'whole transaction undone by a test trigger')");
+      const outcomes = await Promise.allSettled([
+        store.set("a", 1),
+        store.set("poison", 2),
+        store.set("b", 3),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected", "rejected"]);
+      expect(rawCount(file, "kv")).toBe(0);
+      expect(await store.get("a")).toBeUndefined();
+    });
+
+    it("close() commits the writes already asked for", async () => {
+      const file = freshFile();
+      const store = await openStore(`sqlite://${file}`);
+      const written = store.set("last words", "kept");
+      await store.close();
+      await written;
+      expect(rawCount(file, "kv")).toBe(1);
+    });
   });
 
   describe("while another process holds the write lock", () => {

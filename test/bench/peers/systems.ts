@@ -82,6 +82,8 @@ export async function startSystem(id: SystemId, at: Endpoints): Promise<Running>
     // PEERS_CPU_PROF=<folder>: a V8 CPU profile of ours per run (open it in Chrome DevTools).
     if (process.env.PEERS_CPU_PROF)
       args.unshift("--cpu-prof", "--cpu-prof-dir", resolve(process.env.PEERS_CPU_PROF));
+    // PEERS_NODE_OPTIONS: node flags for ours only (e.g. to try V8 heap sizes).
+    if (process.env.PEERS_NODE_OPTIONS) env.NODE_OPTIONS = process.env.PEERS_NODE_OPTIONS;
     cwd = at.cwd ?? ROOT;
     Object.assign(env, {
       HOME: cwd,
