@@ -196,7 +196,9 @@ export class SqliteStore implements Store {
     member: string,
     ticket?: SlotTicket,
   ): Promise<SlotResult> {
-    return this.write("takeSlot", () => this.slots.take(key, spanMs, limit, member, ticket));
+    // Not grouped: a budget takes its slots one after another, and each waiting for the next group
+    // would hold every call behind it back by a turn of the event loop.
+    return this.run("takeSlot", () => this.slots.take.immediate(key, spanMs, limit, member, ticket));
   }
 
   async leaveLine(key: string, id: string): Promise<void> {
