@@ -49,16 +49,16 @@ export class WindowLog {
 
   /**
    * When the call `queuedAhead` places back in line would start if every call ahead of it starts
-   * as early as the window (and `notBefore`, e.g. a server pause) allows.
+   * as early as the window (and `notBefore`, e.g. a server pause) allows. Worked out directly, not
+   * call by call: a line of 90,000 (a contact backlog) costs what a line of one does. The calls
+   * from the `limit`-th on each start one span after the call `limit` places ahead of them.
    */
   projectedStart(now: number, queuedAhead: number, notBefore = now): number {
-    const starts = this.entries(now);
-    let start = now;
-    for (let i = 0; i <= queuedAhead; i++) {
-      const blocker = starts.length >= this.limit ? starts[starts.length - this.limit]! + this.spanMs : now;
-      start = Math.max(now, notBefore, blocker);
-      starts.push(start);
-    }
-    return start;
+    const live = this.entries(now);
+    const earliest = Math.max(now, notBefore);
+    const cycles = Math.floor(queuedAhead / this.limit);
+    const blockerIndex = live.length + (queuedAhead % this.limit) - this.limit;
+    const first = blockerIndex >= 0 ? Math.max(earliest, live[blockerIndex]! + this.spanMs) : earliest;
+    return first + cycles * this.spanMs;
   }
 }

@@ -1,7 +1,10 @@
 // The budget's time arithmetic on fake timers: sliding (not fixed) windows, server pauses, wait
 // estimates, and the rate setting's parser.
+
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createCallBudget, parseRate } from "../../src/budget/index.js";
+import { WindowLog } from "../../src/budget/window-log.js";
 import { ConfigError } from "../../src/errors.js";
 import { maxCallsInAnyWindow } from "../emulators/assistant/sliding-window.js";
 
@@ -125,6 +128,36 @@ describe("estimates and snapshots", () => {
     expect(budget.estimateWaitMs(0)).toBe(45_000);
     budget.pauseUntil(Date.now() + 50_000);
     expect(budget.estimateWaitMs(0)).toBe(50_000);
+  });
+
+  it("a wait estimate for a line of any length is what placing each call in turn gives", () => {
+    // The specification: every call in line starts as early as the window and the pause allow.
+    const callByCall = (log: WindowLog, now: number, ahead: number, notBefore: number) => {
+      const starts = log.entries(now);
+      let start = now;
+      for (let i = 0; i <= ahead; i++) {
+        const blocker = starts.length >= log.limit ? starts[starts.length - log.limit]! + log.spanMs : now;
+        start = Math.max(now, notBefore, blocker);
+        starts.push(start);
+      }
+      return start;
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 5_000 }),
+        fc.array(fc.integer({ min: 0, max: 10_000 }), { maxLength: 30 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 0, max: 20_000 }),
+        (limit, spanMs, times, ahead, pause) => {
+          const log = new WindowLog(limit, spanMs);
+          log.merge(times);
+          const now = 10_000;
+          expect(log.projectedStart(now, ahead, now + pause)).toBe(callByCall(log, now, ahead, now + pause));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
   });
 
   it("the snapshot shows what is left in the window and how many calls wait", async () => {
