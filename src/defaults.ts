@@ -82,6 +82,8 @@ export const DEFAULTS = {
   handoffWindowMs: 30 * 60_000,
   /** Log once when the contact backlog is expected to take longer than this to drain. */
   contactBacklogWarnMs: 60 * 60_000,
+  /** The contact backlog is counted in the store at most this often; between counts it is tracked. */
+  contactBacklogRecountMs: 10_000,
   /**
    * How long `start` may take to stop after SIGTERM/SIGINT before it exits anyway, leaving unanswered
    * messages pending in the store for the next start. Below Docker's default 10 s stop grace period.

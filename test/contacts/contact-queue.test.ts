@@ -5,9 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { InboundMessage } from "../../src/adapter.js";
+import { createCallBudget } from "../../src/budget/index.js";
 import { ContactSync } from "../../src/contacts/contact-sync.js";
 import { silentLogger } from "../../src/logger.js";
 import { openStore } from "../../src/store/open-store.js";
+import { failingStore } from "../support/failing-store.js";
 import { TestAdapter } from "../support/test-adapter.js";
 
 function from(user: string): InboundMessage {
@@ -61,5 +63,31 @@ describe("the contact backlog", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("a growing backlog is counted in the store once, not again for every new user", async () => {
+    const { store, calls } = failingStore();
+    const etas: number[] = [];
+    const sync = new ContactSync({
+      store,
+      logger: silentLogger(),
+      assistantFor: () => {
+        throw new Error("nothing is synced in this test");
+      },
+      dataBudgetFor: () => createCallBudget({ rate: { limit: 10, windowMs: 3_600_000 }, key: "data" }),
+      apiKeyFor: () => "key",
+      adapters: [new TestAdapter()],
+      enabled: true,
+      excludeFields: [],
+      refreshMs: 60_000,
+      onBacklogEta: (ms) => etas.push(ms),
+    });
+    for (let i = 0; i < 200; i++) sync.note(from(`U${i}`));
+    await sync.settled();
+    expect(calls.filter((c) => c.method === "queueSize")).toHaveLength(2);
+    // Reported on every new user all the same, from the running count: 200 waiting at 10 an hour.
+    expect(etas).toHaveLength(200);
+    expect(Math.round(etas.at(-1)! / 3_600_000)).toBe(20);
+    expect(sync.backlogStatus().waiting).toBe(200);
   });
 });
