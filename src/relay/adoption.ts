@@ -19,12 +19,13 @@ const ADOPT_PAGE = 500;
 /**
  * Runs a store write that must land (an answered message left in the queue would be answered
  * again), retrying while the store is away. On stop it gives up: the message stays in the store
- * as last written, for the next start.
+ * as last written, for the next start. The first retries come soon (50, 100, 200 ms ...): until
+ * the write of a posted reply lands, a crash would post it again.
  */
 export function durably(write: () => Promise<void>, health: StoreHealth, life: Lifecycle): Promise<void> {
   return retry(() => health.watch(write()), {
     delayMs: (error, attempt) =>
-      !(error instanceof StoreError) || life.stopping ? undefined : Math.min(200 * attempt, 2000),
+      !(error instanceof StoreError) || life.stopping ? undefined : Math.min(50 * 2 ** (attempt - 1), 2000),
     signal: life.signal,
   });
 }
