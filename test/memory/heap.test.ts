@@ -1,5 +1,5 @@
 // The bridge process's young generation: held at its initial size while it starts, then free to
-// grow under load up to 8 MiB per semi-space, not V8's 16, which an idle process never gives back.
+// grow under load up to 4 MiB per semi-space, not V8's 16, which an idle process never gives back.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -16,11 +16,11 @@ function runChild(nodeOptions = ""): { atFirst: number; afterStart: number; afte
 }
 
 describe("the bridge's young generation", () => {
-  it("stays small through start-up, grows under a burst, and stops at 8 MiB per semi-space", () => {
+  it("stays small through start-up, grows under a burst, and stops at 4 MiB per semi-space", () => {
     const { atFirst, afterStart, afterBurst } = runChild();
     expect(afterStart).toBe(atFirst);
     expect(afterBurst).toBeGreaterThan(afterStart);
-    expect(afterBurst).toBeLessThanOrEqual(8 * MiB);
+    expect(afterBurst).toBeLessThanOrEqual(4 * MiB);
   });
 
   it("is left to the operator who sizes it", () => {
