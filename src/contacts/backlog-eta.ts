@@ -46,9 +46,12 @@ export class BacklogEta {
   }
 }
 
-/** Expected time to sync `waiting` users, one data call each, under `budget`. */
+/**
+ * Expected time until the last of `waiting` users is synced, one data call each, under `budget`:
+ * when that last call can start, with the other `waiting - 1` ahead of it.
+ */
 export function backlogEtaMs(waiting: number, budget: CallBudget): number {
-  return waiting > 0 ? budget.estimateWaitMs(waiting) : 0;
+  return waiting > 0 ? budget.estimateWaitMs(waiting - 1) : 0;
 }
 
 /** One line for operators: "29,000 users waiting, about 29 hours to sync under MYGPT_DATA_RATE". */
