@@ -106,7 +106,7 @@ const CORE_FILE_MEANINGS: Record<string, string> = {
   "relay.longWaitNoticeSeconds": "Tell the user when their expected wait is longer than this.",
   "relay.sessionIdleDays": "A conversation nobody wrote in for this long starts a new assistant session.",
   "relay.concurrency":
-    "Most assistant calls in flight at once per API key; within it each key's limit follows its budget and the assistant's observed latency.",
+    "Most assistant calls in flight at once per API key; within it each key's limit follows its budget and how long a call takes, the reply's posting included.",
   "relay.userQuota": "Per-user quota, off by default: one person cannot spend a budget everyone shares.",
   "relay.userQuota.messages": "Messages a user may send in the window (counted per process).",
   "relay.userQuota.perMinutes": "The quota's sliding window, in minutes.",

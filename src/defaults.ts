@@ -39,7 +39,8 @@ export const DEFAULTS = {
   maxAssistantMessageChars: 10_000,
   /**
    * At most this many assistant calls in flight per API key. Within it, each key keeps as many as
-   * its budget's rate × the assistant's observed latency calls for (Little's law), plus one.
+   * its budget's rate × how long a call holds its place (the assistant's answer, then posting the
+   * reply) calls for (Little's law), plus one.
    */
   chatConcurrency: 32,
   /**
@@ -48,7 +49,7 @@ export const DEFAULTS = {
    * saves a platform call per message.
    */
   typingDelayMs: 500,
-  /** The assistant's latency assumed for that sizing until calls on a key have been timed. */
+  /** How long a call holds its place, assumed for that sizing until calls on a key have been timed. */
   assistantLatencyGuessMs: 2_000,
   /** Tell the user when their expected wait exceeds this. */
   longWaitNoticeMs: 20_000,

@@ -3,8 +3,10 @@
 // ordered; when it finishes, its slot is re-dated to then (the server saw it no later). A call that
 // says since when its conversation has waited stands in the store's waiting line with that place
 // (TurnOrder), so processes sharing the key serve the longest-waiting conversation first. Nothing is
-// ever refused or dropped; a call only waits. It also times the calls it runs, so callers can size
-// how many to keep in flight on this key (inFlightLimit).
+// ever refused or dropped; a call only waits. It also times how long each call holds its place in
+// flight once it has its slot (the call itself, or as its caller reports when the work goes on after
+// it, such as posting the reply), so callers can size how many to keep in flight on this key
+// (inFlightLimit).
 
 import PQueue from "p-queue";
 import type { Logger } from "pino";
@@ -43,7 +45,8 @@ export class SlidingWindowBudget implements CallBudget {
   private readonly logger: Logger;
   private pausedUntilMs = 0;
   private waiting = 0;
-  private readonly latency = new LatencyAverage();
+  /** How long a call holds its place in flight once it has its slot. */
+  private readonly held = new LatencyAverage();
   /** Reservations run one at a time, in the order calls reached the front of the queue. */
   private turn: Promise<void> = Promise.resolve();
   private readonly turns = new TurnOrder();
@@ -62,7 +65,7 @@ export class SlidingWindowBudget implements CallBudget {
 
   schedule<T>(fn: () => Promise<T>, options: ScheduleOptions = {}): Promise<T> {
     this.waiting++;
-    const { waitingSince, conversation } = options;
+    const { waitingSince, conversation, timedByCaller } = options;
     const run = async () => {
       let finished: () => void;
       try {
@@ -74,7 +77,7 @@ export class SlidingWindowBudget implements CallBudget {
       const began = this.now();
       try {
         const result = await fn();
-        this.latency.observe(this.now() - began);
+        if (!timedByCaller) this.held.observe(this.now() - began);
         return result;
       } finally {
         finished();
@@ -103,10 +106,14 @@ export class SlidingWindowBudget implements CallBudget {
     return mine;
   }
 
+  noteHeld(ms: number): void {
+    this.held.observe(ms);
+  }
+
   inFlightLimit(cap: number): number {
     return inFlightLimit(
       this.options.rate,
-      this.latency.valueMs ?? DEFAULTS.assistantLatencyGuessMs,
+      this.held.valueMs ?? DEFAULTS.assistantLatencyGuessMs,
       Math.min(cap, this.queue.concurrency),
     );
   }

@@ -27,6 +27,11 @@ export interface ScheduleOptions {
   waitingSince?: number;
   /** The conversation the call answers: once answered, its next call goes behind those that waited longer. */
   conversation?: string;
+  /**
+   * The caller reports how long the call held its place in flight (noteHeld), because its work
+   * goes on after fn (posting the reply); otherwise the budget times fn itself.
+   */
+  timedByCaller?: boolean;
 }
 
 export interface CallBudget {
@@ -41,8 +46,10 @@ export interface CallBudget {
   /** Expected wait for a call scheduled now behind `queuedAhead` others, in ms. */
   estimateWaitMs(queuedAhead: number): number;
   /**
-   * How many calls to keep in flight on this budget's key, at most `cap`: its rate × the observed
-   * call latency (Little's law). Without it, callers use `cap`.
+   * How many calls to keep in flight on this budget's key, at most `cap`: its rate × how long a
+   * call holds its place in flight once it has its slot (Little's law). Without it, callers use `cap`.
    */
   inFlightLimit?(cap: number): number;
+  /** A call scheduled with `timedByCaller` held its place in flight this long, from its slot to the end of its work. */
+  noteHeld?(ms: number): void;
 }

@@ -97,8 +97,13 @@ export class Dispatch {
     const typing = adapter.startTyping(latest().replyTarget);
     let outcome: "answered" | "retry" = "answered";
     let retryAfterMs: number | undefined;
+    let callStartedAt: number | undefined;
     try {
-      let progress = leader.reply ?? (await this.askAssistant(convKey, items, route));
+      let progress =
+        leader.reply ??
+        (await this.askAssistant(convKey, items, route, () => {
+          callStartedAt = ctx.now();
+        }));
       const target = latest().replyTarget;
       if (progress.posted === 0 && (await parts.handoff.holdsReplies(convKey))) {
         const { logger } = ctx.options;
@@ -125,6 +130,10 @@ export class Dispatch {
       retryAfterMs = decision.retryAfterMs;
     } finally {
       typing.stop();
+      // The call held its place in flight until its reply was posted and recorded: that, not the
+      // assistant's latency alone, sizes how many calls the key keeps in flight.
+      if (callStartedAt !== undefined)
+        ctx.options.budgetFor(route.apiKey).noteHeld?.(ctx.now() - callStartedAt);
     }
     if (outcome === "retry" && !ctx.life.stopping) {
       const timer = setTimeout(() => {
@@ -140,17 +149,27 @@ export class Dispatch {
     if (ctx.scheduler.queuedFor(convKey) === 0) parts.notices.forget(convKey);
   }
 
-  private async askAssistant(convKey: string, items: PendingMessage[], route: Route): Promise<ReplyProgress> {
+  private async askAssistant(
+    convKey: string,
+    items: PendingMessage[],
+    route: Route,
+    onCallStart: () => void,
+  ): Promise<ReplyProgress> {
     const { ctx, parts } = this;
     const { options, observer, life } = ctx;
     const merge = options.mergeQueuedMessages ?? DEFAULTS.mergeQueuedMessages;
     const adapter = parts.delivery.adapterFor(items[0]!.message.conversation.platform);
     let called = false;
     // Free slots go to the conversation that has waited longest, whichever replica holds it.
-    const place = { waitingSince: Math.min(...items.map((item) => item.acceptedAt)), conversation: convKey };
+    const place = {
+      waitingSince: Math.min(...items.map((item) => item.acceptedAt)),
+      conversation: convKey,
+      timedByCaller: true,
+    };
     const scheduled = options.budgetFor(route.apiKey).schedule(async () => {
       if (life.stopping) throw new LeftForRestart();
       called = true;
+      onCallStart();
       if (merge) {
         const taken = items.reduce((size, item) => size + mergedSize(item), 0);
         items.push(...ctx.scheduler.takeMore(convKey, Number.POSITIVE_INFINITY, taken));

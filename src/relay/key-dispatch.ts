@@ -1,5 +1,6 @@
 // Counts the assistant calls in flight per API key and says whether a key has room for one more:
-// each key's limit comes from its own budget (rate × observed latency, see budget/concurrency.ts),
+// each key's limit comes from its own budget (rate × how long a call holds its place in flight,
+// see budget/concurrency.ts),
 // capped by relay.concurrency, so a key whose calls all wait for its budget holds no other key back.
 import type { CallBudget } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";

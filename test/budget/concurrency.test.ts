@@ -31,6 +31,23 @@ describe("calls kept in flight per key", () => {
     expect(budget.inFlightLimit(32)).toBeGreaterThanOrEqual(10);
   });
 
+  it("count a call until its caller says its work is done, when the work goes on after the call", async () => {
+    let now = 0;
+    const budget = createCallBudget({ rate: { limit: 10, windowMs: 1_000 }, key: "k", now: () => now });
+    for (let i = 0; i < 20; i++) {
+      // The assistant answers in 10 ms; posting the reply takes the rest of the second.
+      await budget.schedule(
+        async () => {
+          now += 10;
+        },
+        { timedByCaller: true },
+      );
+      now += 990;
+      budget.noteHeld(1_000);
+    }
+    expect(budget.inFlightLimit(32)).toBeGreaterThanOrEqual(10);
+  });
+
   it("average latency smoothly rather than jumping to the last call", () => {
     const average = new LatencyAverage(0.5);
     average.observe(100);

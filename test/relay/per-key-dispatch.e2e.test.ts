@@ -58,4 +58,29 @@ describe("calls on two API keys", () => {
     expect(aBeforeB.length).toBeLessThanOrEqual(5);
     expect(t.assistant.maxChatCallsInAnyWindow("key-a")).toBeLessThanOrEqual(5);
   });
+
+  it("a key whose replies are slow to post still spends its whole budget", async () => {
+    const adapter = new TestAdapter();
+    // The assistant answers at once, but each reply takes 800 ms to post: a call holds its place in
+    // flight for its post too, so the key needs about four in flight to spend 5 calls a second.
+    adapter.sendDelayMs = 800;
+    const t = await start({
+      adapters: [adapter],
+      yaml: "contacts:\n  enabled: false",
+      emulator: { chatLimit: { limit: 5, windowMs: 1_000 } },
+      env: { MYGPT_CHAT_RATE: "5/1s" },
+    });
+    const conversations = 45;
+    for (let i = 0; i < conversations; i++) await adapter.say({ channel: `c${i}`, text: `question ${i}` });
+    await adapter.waitForPosts(conversations, () => true, 60_000);
+
+    const chat = t.assistant.requests.filter((r) => r.kind === "chat" && r.status === 200);
+    expect(chat).toHaveLength(conversations);
+    expect(t.assistant.maxChatCallsInAnyWindow()).toBeLessThanOrEqual(5);
+    // Once the bridge has timed its first calls, the budget is the only limit: the last 25 calls
+    // take about five windows. (Sized by the assistant's latency alone, two were kept in flight,
+    // about 2.5 calls a second: ten seconds.)
+    const tail = chat.slice(-25);
+    expect(tail.at(-1)!.at - tail[0]!.at).toBeLessThan(7_000);
+  }, 60_000);
 });

@@ -69,6 +69,9 @@ export class TestAdapter extends EventEmitter implements PlatformAdapter {
   private counter = 0;
   private failures: Array<{ retryable: boolean; retryAfterMs: number }> = [];
 
+  /** How long each send takes (a slow platform, or a long reply posted under a per-chat rate limit). */
+  sendDelayMs = 0;
+
   constructor(readonly maxMessageLength = 4000) {
     super();
   }
@@ -120,6 +123,7 @@ export class TestAdapter extends EventEmitter implements PlatformAdapter {
 
   async send(target: ReplyTarget, markdown: string): Promise<SentMessage> {
     this.sendAttempts++;
+    if (this.sendDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.sendDelayMs));
     const failure = this.failures.shift();
     if (failure) {
       throw new DeliveryError(
