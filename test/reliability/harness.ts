@@ -196,7 +196,7 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
       return { user, dm: slack.dmWith(user) };
     });
     const deliveries = new Set<Promise<void>>();
-    const slackStats: SlackDeliveryStats = { retried: 0, refused: 0, timedOut: 0, unreachable: 0 };
+    const slackStats: SlackDeliveryStats = { retried: 0, refused: 0, timedOut: 0, unreachable: 0, cutOff: 0 };
     const sendMs = scenario.messages * scenario.paceMs;
     const startedAt = Date.now();
     const at = (ms: number) => untilTime(startedAt + ms);
@@ -328,22 +328,24 @@ class Supervisor {
 }
 
 /** How Slack's deliveries went: failed attempts by kind, and events that needed a retry. */
-interface SlackDeliveryStats {
+export interface SlackDeliveryStats {
   /** Events that took more than one attempt (delivered late, or never). */
   retried: number;
   /** Attempts answered with a non-2xx status. */
   refused: number;
   /** Attempts without an answer within 3 s. */
   timedOut: number;
-  /** Attempts that could not connect (the bridge was down). */
+  /** Attempts the bridge never read (it was down: the connection refused, or reset unread). */
   unreachable: number;
+  /** Attempts whose connection closed after the request, unanswered (the bridge killed holding it). */
+  cutOff: number;
 }
 
 function describeDeliveries(stats: SlackDeliveryStats): string {
   if (stats.retried === 0) return "";
   return (
     `${stats.retried} Slack events needed retries (failed attempts: ${stats.timedOut} timed out, ` +
-    `${stats.refused} non-2xx, ${stats.unreachable} unreachable)`
+    `${stats.refused} non-2xx, ${stats.cutOff} cut off, ${stats.unreachable} unreachable)`
   );
 }
 
@@ -375,14 +377,14 @@ class Progress {
  * within 3 s, otherwise posted again with x-slack-retry-num, up to 3 retries (the last one once the
  * fault is over). Says when the bridge got it; nothing when Slack would have given up.
  */
-async function deliverLikeSlack(
+export async function deliverLikeSlack(
   bridgeUrl: string,
   event: EventCallback,
   stats: SlackDeliveryStats,
   faultOver: Promise<unknown>,
 ): Promise<{ arrivedAt?: number; storedBy?: number }> {
   const body = JSON.stringify(event);
-  /** The first attempt that reached the bridge but got no answer in time: it may have taken it then. */
+  /** The first attempt that may have reached the bridge but got no 2xx: it may have taken it then. */
   let reachedAt: number | undefined;
   for (let attempt = 0; attempt <= SLACK_RETRY_DELAYS_MS.length; attempt++) {
     if (attempt > 0) await untilTime(Date.now() + SLACK_RETRY_DELAYS_MS[attempt - 1]!);
@@ -412,15 +414,30 @@ async function deliverLikeSlack(
       }
       stats.refused += 1;
     } catch (error) {
-      // refused (the bridge is down) or no answer within 3 s: Slack retries
+      // Slack retries. No answer within 3 s, or the connection closed after the request with no
+      // answer (the bridge was killed while it had the event): the bridge may have stored the
+      // message then. Refused or reset (the bridge down, or killed before it read the request): not.
       if ((error as Error).name === "TimeoutError") {
         stats.timedOut += 1;
+        reachedAt ??= startedAt;
+      } else if (closedWithoutAnswer(error)) {
+        stats.cutOff += 1;
         reachedAt ??= startedAt;
       } else stats.unreachable += 1;
     }
   }
   stats.retried += 1;
   return {};
+}
+
+/**
+ * fetch failed because the bridge closed the connection after it had read the request, without
+ * answering (undici: "other side closed"). A connection refused or reset (ECONNREFUSED, ECONNRESET:
+ * the process gone before it read the request) is not this.
+ */
+function closedWithoutAnswer(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return cause?.code === "UND_ERR_SOCKET";
 }
 
 function assistantEnvFor(assistant: AssistantEmulator): Record<string, string> {

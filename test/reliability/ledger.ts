@@ -24,12 +24,14 @@ export interface SentMessage {
   undeliverable?: boolean;
   /**
    * Slack only: when the bridge got the event (the attempt it acknowledged, or an earlier one it got
-   * but answered too late). A retried event can arrive after later ones, and order is judged by arrival.
+   * but answered too late or was killed holding). A retried event can arrive after later ones, and
+   * order is judged by arrival.
    */
   arrivedAt?: number;
   /**
    * Slack only: by when the bridge had certainly stored it (its 2xx came back). Between arrivedAt and
-   * this, the bridge may or may not have had it (an attempt it got but answered too late).
+   * this, the bridge may or may not have had it (an attempt it got but answered too late, or was
+   * killed holding).
    */
   storedBy?: number;
 }
