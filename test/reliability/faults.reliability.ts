@@ -53,7 +53,7 @@ async function killRepeatedly(ctx: FaultContext): Promise<string> {
     ctx.noteKill();
     await ctx.bridge.kill9();
     kills += 1;
-    ctx.bridge.start();
+    ctx.restartAfterKill();
     track();
   }
   await ctx.bridge.ready(60_000);
@@ -86,7 +86,7 @@ async function crashOnceAfterFailedWrites(ctx: FaultContext): Promise<string> {
   await ctx.at(ctx.sendMs * 0.6);
   ctx.noteKill();
   await ctx.bridge.kill9();
-  ctx.bridge.start();
+  ctx.restartAfterKill();
   await ctx.bridge.ready(60_000);
   return "one kill -9 at 60 % of the run";
 }

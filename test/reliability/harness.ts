@@ -70,6 +70,8 @@ export interface FaultContext {
   startedAt: number;
   /** Records a kill -9 in every platform's ledger (call just before killing). */
   noteKill(): void;
+  /** Starts the bridge again after a kill (posts seen until then were the killed process's). */
+  restartAfterKill(): void;
   /** Resolves at `ms` after the stream began. */
   at(ms: number): Promise<void>;
   log(line: string): void;
@@ -210,6 +212,10 @@ export async function runScenario(scenario: Scenario, logs: string): Promise<Row
         supervisor.expectExit();
         const now = Date.now();
         for (const ledger of ledgers.values()) ledger.recordKill(now);
+      },
+      restartAfterKill: () => {
+        for (const ledger of ledgers.values()) ledger.recordRestart();
+        bridge.start();
       },
       log: (line) => notes.push(line),
       ...(redis && { redis }),

@@ -98,11 +98,24 @@ describe("the fault suite's ledger", () => {
     const ledger = ledgerWith(1, 2);
     ledger.recordPost("chat:1", "k0n0", 1000);
     ledger.recordKill(1050);
+    ledger.recordRestart();
     ledger.recordPost("chat:2", "k0n0", 3000);
     ledger.recordPost("chat:3", "k0n1", 3100);
     ledger.recordKill(5000);
+    ledger.recordRestart();
     ledger.recordPost("chat:4", "k0n1", 6000);
     expect(ledger.killsInWindow()).toBe(1);
     expect(ledger.tally()).toMatchObject({ duplicated: 2, duplicatesInKillWindow: 1 });
+  });
+
+  test("a post the killed process had sent, seen after the kill but before the restart, is in its window", () => {
+    const ledger = ledgerWith(1, 1);
+    ledger.recordKill(1000);
+    // The dying process's request reached the platform a few ms after the kill was noted.
+    ledger.recordPost("chat:1", "k0n0", 1004);
+    ledger.recordRestart();
+    ledger.recordPost("chat:2", "k0n0", 3000);
+    expect(ledger.killsInWindow()).toBe(1);
+    expect(ledger.tally()).toMatchObject({ duplicated: 1, duplicatesInKillWindow: 1 });
   });
 });

@@ -69,6 +69,8 @@ export interface PlatformTally {
 export class Ledger {
   readonly sent = new Map<string, SentMessage>();
   /** Post key (chat + platform message id) → tags it quotes, in the order the posts were first seen. */
+  /** The last kill until the bridge is started again (recordRestart). */
+  private lastKill?: KillRecord;
   private readonly posts = new Map<string, { tags: Set<string>; at: number; order: number }>();
   private readonly postTimes: Array<{ at: number; tags: string[] }> = [];
   /** Tag → number of the post or edit that first showed it (when its reply became visible). */
@@ -109,6 +111,10 @@ export class Ledger {
     }
     this.shown += 1;
     this.postTimes.push({ at, tags });
+    // Until the bridge is started again, a post can only be one the killed process had sent.
+    for (const tag of tags)
+      if (this.lastKill && !this.lastKill.tagsJustPosted.includes(tag))
+        this.lastKill.tagsJustPosted.push(tag);
   }
 
   private timeline(tag: string): PlatformTally["unexplained"][number] {
@@ -126,7 +132,13 @@ export class Ledger {
       .flatMap((p) => p.tags);
     const record = { at, tagsJustPosted: [...new Set(tags)] };
     this.kills.push(record);
+    this.lastKill = record;
     return record;
+  }
+
+  /** The bridge was started again after the last kill: posts from now on are the new process's. */
+  recordRestart(): void {
+    this.lastKill = undefined;
   }
 
   /** Tags quoted by at least one post so far. */
