@@ -80,7 +80,8 @@ const STATEMENTS = {
   delete: "DELETE FROM kv WHERE key = ? RETURNING expires_at",
   append: "INSERT INTO queue_items (queue, grp, payload, owner) VALUES (?, ?, ?, ?)",
   update: "UPDATE queue_items SET payload = ? WHERE queue = ? AND seq = ?",
-  ack: "DELETE FROM queue_items WHERE queue = ? AND seq = ?",
+  /** The items whose seqs the JSON array names: a merged batch's messages in one statement. */
+  ack: "DELETE FROM queue_items WHERE queue = ? AND seq IN (SELECT value FROM json_each(?))",
   groupItems: `SELECT i.seq, i.owner, i.payload, (l.owner IS NOT NULL) AS live FROM queue_items i
        LEFT JOIN leases l ON l.owner = i.owner AND l.until > ?
        WHERE i.queue = ? AND i.grp = ? ORDER BY i.seq`,

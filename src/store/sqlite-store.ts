@@ -258,8 +258,21 @@ export class SqliteStore implements Store {
       if (op.op === "claim" && s.exists.get(op.key, now)) return { applied: false, appended: [], taken: [] };
     const appended: AppendedItem[] = [];
     const taken: QueueItem[] = [];
+    // Consecutive acks of one queue (a merged batch's messages) are deleted by one statement.
+    let acks: { queue: string; seqs: number[] } | undefined;
+    const deleteAcked = () => {
+      if (acks) s.ack.run(acks.queue, JSON.stringify(acks.seqs));
+      acks = undefined;
+    };
     ops.forEach((op, i) => {
       const data = encoded[i]!;
+      if (op.op === "ack") {
+        if (acks?.queue !== op.queue) deleteAcked();
+        acks ??= { queue: op.queue, seqs: [] };
+        acks.seqs.push(itemSeq(op.id));
+        return;
+      }
+      deleteAcked();
       switch (op.op) {
         case "set":
         case "claim":
@@ -308,11 +321,9 @@ export class SqliteStore implements Store {
         case "update":
           s.update.run(data, op.queue, itemSeq(op.id));
           break;
-        case "ack":
-          s.ack.run(op.queue, itemSeq(op.id));
-          break;
       }
     });
+    deleteAcked();
     return { applied: true, appended, taken };
   }
 

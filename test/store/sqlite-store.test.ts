@@ -166,6 +166,44 @@ describe("sqlite store", () => {
     });
   });
 
+  it("acknowledges a merged batch's messages with one statement, not one per message", async () => {
+    // Each statement is a chance for a failing disk to refuse the write: a merged reply's record
+    // that needs ten is ten times as likely to be retried, keeping a crash's repost window open.
+    const queueDeletes: number[] = [];
+    const prepare = Database.prototype.prepare;
+    vi.spyOn(Database.prototype, "prepare").mockImplementation(function (
+      this: Database.Database,
+      sql: string,
+    ) {
+      const statement = prepare.call(this, sql);
+      if (/^DELETE FROM queue_items/.test(sql)) {
+        const run = statement.run.bind(statement) as (...args: unknown[]) => Database.RunResult;
+        statement.run = (...args: unknown[]) => {
+          queueDeletes.push(1);
+          return run(...args);
+        };
+      }
+      return statement;
+    });
+    const store = track(await openSqliteStore(freshFile()));
+    vi.restoreAllMocks();
+    const { appended } = await store.batch(
+      Array.from({ length: 10 }, (_, i) => ({
+        op: "append" as const,
+        queue: "inbound",
+        group: "chat",
+        payload: `m${i}`,
+        owner: "A",
+      })),
+    );
+    await store.batch([
+      { op: "set", key: "reply", value: "answered" },
+      ...appended.map((item) => ({ op: "ack" as const, queue: "inbound", id: item.id })),
+    ]);
+    expect(await store.queueSize("inbound")).toBe(0);
+    expect(queueDeletes).toHaveLength(1);
+  });
+
   describe("while another process holds the write lock", () => {
     async function lockedStore(opTimeoutMs: number) {
       const file = freshFile();
