@@ -68,9 +68,9 @@ export interface PlatformTally {
 
 export class Ledger {
   readonly sent = new Map<string, SentMessage>();
-  /** Post key (chat + platform message id) → tags it quotes, in the order the posts were first seen. */
   /** The last kill until the bridge is started again (recordRestart). */
   private lastKill?: KillRecord;
+  /** Post key (chat + platform message id) → tags it quotes, in the order the posts were first seen. */
   private readonly posts = new Map<string, { tags: Set<string>; at: number; order: number }>();
   private readonly postTimes: Array<{ at: number; tags: string[] }> = [];
   /** Tag → number of the post or edit that first showed it (when its reply became visible). */
