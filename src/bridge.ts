@@ -171,6 +171,7 @@ export class Bridge {
   async start(options: { http?: boolean } = {}): Promise<void> {
     if (options.http !== false)
       this.server = await listen(this.app, this.config.http.port, this.config.http.host);
+    for (const adapter of this.adapters) this.relay.platformConnecting(adapter.platform);
     await this.relay.start();
     this.contacts.start();
     this.webhooks?.start();
@@ -192,6 +193,7 @@ export class Bridge {
     );
     try {
       await adapter.start(this.relay);
+      this.relay.platformConnected(adapter.platform);
       if (this.started) this.logger.info({ platform: adapter.platform }, "platform connected");
     } finally {
       clearTimeout(slow);

@@ -40,6 +40,11 @@ export class Holdings {
   private readonly finished = new BoundedSet({ max: 10_000 });
   /** A write of this process's own queue failed in a way that may have been applied all the same. */
   unsureOfOwn = false;
+  /**
+   * Platforms still connecting at start-up, each with the messages held for it meanwhile (in the
+   * order they were held): answering them now would show typing and post where nothing can arrive.
+   */
+  private readonly connecting = new Map<Platform, PendingMessage[]>();
 
   constructor(
     private readonly ctx: RelayContext,
@@ -95,15 +100,34 @@ export class Holdings {
   }
 
   /**
-   * Queues a held message in its conversation's line, in store order; false when it is queued here
-   * already.
+   * Queues a held message in its conversation's line, in store order (or keeps it until its platform
+   * has connected); false when it is held here already.
    */
   schedule(record: PendingMessage): boolean {
     if (this.knows(record.id)) return false;
     const convKey = conversationKey(record.message.conversation);
     this.held.set(record.id, convKey);
-    this.ctx.scheduler.insertInOrder(convKey, record, bySeq);
+    const untilConnected = this.connecting.get(record.message.conversation.platform);
+    if (untilConnected) untilConnected.push(record);
+    else this.ctx.scheduler.insertInOrder(convKey, record, bySeq);
     return true;
+  }
+
+  /** What is held for `platform` waits until connected(platform). */
+  awaitConnection(platform: Platform): void {
+    if (!this.connecting.has(platform)) this.connecting.set(platform, []);
+  }
+
+  /** The platform has connected: what was held for it is queued, in store order. */
+  connected(platform: Platform): void {
+    const waiting = this.connecting.get(platform);
+    if (!waiting) return;
+    this.connecting.delete(platform);
+    for (const record of waiting) {
+      if (this.held.has(record.id))
+        this.ctx.scheduler.insertInOrder(conversationKey(record.message.conversation), record, bySeq);
+    }
+    if (waiting.length > 0) this.ctx.wake();
   }
 
   /**

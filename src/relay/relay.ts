@@ -13,6 +13,7 @@ import type {
   ConversationRef,
   InboundMessage,
   InboundSink,
+  Platform,
   ReplyTarget,
 } from "../adapter.js";
 import { DEFAULTS } from "../defaults.js";
@@ -119,6 +120,18 @@ export class Relay implements InboundSink {
     this.life.accepting = true;
     this.adoptTimer = setInterval(() => void this.adoptOrphans(), this.lease.leaseMs / 6);
     this.adoptTimer.unref();
+  }
+
+  /**
+   * The platform is still to connect (call before start()): what this process holds for it is
+   * answered once platformConnected() says it can be posted.
+   */
+  platformConnecting(platform: Platform): void {
+    this.holdings.awaitConnection(platform);
+  }
+
+  platformConnected(platform: Platform): void {
+    this.holdings.connected(platform);
   }
 
   /** Resolves once the stored backlog found at start is queued here. */

@@ -39,6 +39,8 @@ export interface TestBridgeOptions {
   http?: boolean;
   /** A store of the test's own (e.g. one that fails on cue) instead of the one STORE_URL opens. */
   store?: Store;
+  /** Called with the bridge before it starts (start resolves only once every platform connected). */
+  created?: (bridge: Bridge) => void;
 }
 
 export async function startTestBridge(options: TestBridgeOptions): Promise<TestBridge> {
@@ -65,6 +67,7 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
     logger: options.logger ?? silentLogger(),
     ...(options.store && { store: options.store }),
   });
+  options.created?.(bridge);
   await bridge.start({ http: options.http ?? false });
   let bridgeStopped = false;
   const stopBridge = async () => {

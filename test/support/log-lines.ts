@@ -7,11 +7,14 @@ export interface CapturedLogs {
   lines: Array<Record<string, unknown>>;
   /** Every line as written, for "never appears anywhere" checks. */
   raw: string[];
+  /** Resolves once a line with this message is logged (at once if one was). */
+  whenLogged(message: string): Promise<void>;
 }
 
 export function captureLogs(level = "info", secrets: string[] = []): CapturedLogs {
   const lines: Array<Record<string, unknown>> = [];
   const raw: string[] = [];
+  const waiters: Array<{ message: string; resolve: () => void }> = [];
   const logger = createLogger({
     level,
     secrets,
@@ -19,9 +22,18 @@ export function captureLogs(level = "info", secrets: string[] = []): CapturedLog
     destination: {
       write: (line: string) => {
         raw.push(line);
-        lines.push(JSON.parse(line) as Record<string, unknown>);
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        lines.push(parsed);
+        for (const waiter of waiters.filter((w) => w.message === parsed.msg)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
       },
     },
   });
-  return { logger, lines, raw };
+  const whenLogged = (message: string) =>
+    lines.some((line) => line.msg === message)
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push({ message, resolve }));
+  return { logger, lines, raw, whenLogged };
 }

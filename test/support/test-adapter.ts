@@ -71,12 +71,15 @@ export class TestAdapter extends EventEmitter implements PlatformAdapter {
 
   /** How long each send takes (a slow platform, or a long reply posted under a per-chat rate limit). */
   sendDelayMs = 0;
+  /** When set, start() connects only once it resolves (a platform slow to answer at start-up). */
+  connecting?: Promise<void>;
 
   constructor(readonly maxMessageLength = 4000) {
     super();
   }
 
   async start(sink: InboundSink): Promise<void> {
+    await this.connecting;
     this.sink = sink;
     this.ready = true;
   }
