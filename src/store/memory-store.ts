@@ -234,11 +234,14 @@ export class MemoryStore implements Store {
     let waitMs = count < limit ? 0 : slotWait(done[count - limit], spanMs, now);
     if (ticket) {
       const line = this.line(key);
+      leave(line, ticket.id);
       const ahead = ticketsAhead(ticket, line);
       if (waitMs === 0 && ahead >= limit - count)
         waitMs = Math.min(slotWait(done[count + ahead - limit], spanMs, now), DEFAULTS.budgetLineGraceMs);
-      if (waitMs === 0) line.delete(ticket.id);
-      else line.set(ticket.id, { since: ticket.since, until: now + waitMs + DEFAULTS.budgetLineGraceMs });
+      const until = now + waitMs + DEFAULTS.budgetLineGraceMs;
+      if (waitMs > 0) line.set(ticket.id, { since: ticket.since, until });
+      for (const [i, since] of (ticket.behind ?? []).entries())
+        line.set(`${ticket.id}#${i + 1}`, { since, until });
     }
     if (waitMs > 0) return { taken: false, waitMs };
     flying.set(member, now);
@@ -247,7 +250,8 @@ export class MemoryStore implements Store {
 
   async leaveLine(key: string, id: string): Promise<void> {
     this.assertOpen();
-    this.lines.get(key)?.delete(id);
+    const line = this.lines.get(key);
+    if (line) leave(line, id);
   }
 
   async finishSlot(key: string, spanMs: number, member: string): Promise<void> {
@@ -377,7 +381,14 @@ function toItem<T>(item: StoredItem): QueueItem<T> {
   return out;
 }
 
-/** How many other tickets go first: a lower `since`, or the same and a lower id (as Redis orders them). */
+/** Takes a process's ticket and the calls it said wait behind it out of the line. */
+function leave(line: Map<string, unknown>, id: string): void {
+  line.delete(id);
+  let i = 1;
+  while (line.delete(`${id}#${i}`)) i++;
+}
+
+/** How many other entries go first: a lower `since`, or the same and a lower name (as Redis orders them). */
 function ticketsAhead(ticket: SlotTicket, line: Map<string, { since: number }>): number {
   let ahead = 0;
   for (const [id, { since }] of line)

@@ -146,13 +146,28 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
+// Takes a ticket and the calls its process said wait behind it out of a waiting line's two sets.
+const LEAVE = `
+local function leave(by_since, by_until, ticket)
+  redis.call('ZREM', by_since, ticket)
+  redis.call('ZREM', by_until, ticket)
+  local i = 1
+  while redis.call('ZREM', by_since, ticket .. '#' .. i) == 1 do
+    redis.call('ZREM', by_until, ticket .. '#' .. i)
+    i = i + 1
+  end
+end
+`;
+
 // KEYS[3] and KEYS[4] are the window's waiting line: each ticket scored by since when its call
-// waited, and by until when its holder may come back for a slot (then it is dropped). A ticket
-// takes a free slot only while fewer older ones wait than slots are free; otherwise it waits until
-// a slot could free after they took theirs, at most the grace time.
-// ARGV: span ms, limit, member, longest flight ms, ticket id ('' for none), its since, grace ms.
+// waited, and by until when its holder may come back for a slot (then it is dropped); the calls a
+// process said wait behind its ticket stand there too, as <ticket>#1, #2 … A ticket takes a free
+// slot only while fewer older entries wait than slots are free; otherwise it waits until a slot
+// could free after they took theirs, at most the grace time.
+// ARGV: span ms, limit, member, longest flight ms, ticket id ('' for none), its since, grace ms,
+// then the sinces of the calls behind it.
 // Returns {1, slots left} when taken, else {0, ms until the caller may ask again}.
-export const TAKE_SLOT = `${NOW}
+export const TAKE_SLOT = `${NOW}${LEAVE}
 local span, limit, flight = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - flight)
@@ -173,15 +188,22 @@ if ticket ~= '' then
     redis.call('ZREM', KEYS[3], gone)
     redis.call('ZREM', KEYS[4], gone)
   end
+  leave(KEYS[3], KEYS[4], ticket)
   redis.call('ZADD', KEYS[3], ARGV[6], ticket)
   local ahead = redis.call('ZRANK', KEYS[3], ticket)
   if wait == 0 and ahead >= limit - count then wait = math.min(slot_wait(count + ahead - limit), grace) end
+  local expires = now + wait + grace
   if wait == 0 then
     redis.call('ZREM', KEYS[3], ticket)
-    redis.call('ZREM', KEYS[4], ticket)
   else
-    redis.call('ZADD', KEYS[4], now + wait + grace, ticket)
-    local last = redis.call('ZRANGE', KEYS[4], -1, -1, 'WITHSCORES')
+    redis.call('ZADD', KEYS[4], expires, ticket)
+  end
+  for i = 8, #ARGV do
+    redis.call('ZADD', KEYS[3], ARGV[i], ticket .. '#' .. (i - 7))
+    redis.call('ZADD', KEYS[4], expires, ticket .. '#' .. (i - 7))
+  end
+  local last = redis.call('ZRANGE', KEYS[4], -1, -1, 'WITHSCORES')
+  if #last > 0 then
     local ttl = math.max(1, tonumber(last[2]) - now)
     redis.call('PEXPIRE', KEYS[3], ttl)
     redis.call('PEXPIRE', KEYS[4], ttl)
@@ -194,9 +216,8 @@ return {1, limit - count - 1}
 `;
 
 // KEYS[1], KEYS[2]: the waiting line's two sorted sets; ARGV[1] the ticket that leaves it.
-export const LEAVE_LINE = `
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
+export const LEAVE_LINE = `${LEAVE}
+leave(KEYS[1], KEYS[2], ARGV[1])
 return 0
 `;
 

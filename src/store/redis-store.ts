@@ -222,6 +222,7 @@ export class RedisStore implements Store {
         ticket?.id ?? "",
         String(Math.round(ticket?.since ?? 0)),
         String(DEFAULTS.budgetLineGraceMs),
+        ...(ticket?.behind ?? []).map((since) => String(Math.round(since))),
       ],
       [...this.slotKeys(key), ...this.lineKeys(key)],
     )) as number[];

@@ -110,7 +110,9 @@ const STATEMENTS = {
   lineAhead: `SELECT COUNT(*) AS n FROM slot_line WHERE key = @key AND ticket <> @ticket
        AND (since < @since OR (since = @since AND ticket < @ticket))`,
   putTicket: "INSERT OR REPLACE INTO slot_line (key, ticket, since, until) VALUES (?, ?, ?, ?)",
-  dropTicket: "DELETE FROM slot_line WHERE key = ? AND ticket = ?",
+  /** A process's ticket and the calls it said wait behind it (`<ticket>#1` …; '$' follows '#'). */
+  dropTicket: `DELETE FROM slot_line WHERE key = @key
+       AND (ticket = @ticket OR (ticket > @ticket || '#' AND ticket < @ticket || '$'))`,
   ping: "SELECT 1",
 };
 
@@ -173,13 +175,16 @@ export function prepareSlots(
         let waitMs = count < limit ? 0 : waitFor(count - limit);
         if (ticket) {
           s.pruneLine.run(key, at);
+          s.dropTicket.run({ key, ticket: ticket.id });
           const { n: ahead } = s.lineAhead.get({ key, ticket: ticket.id, since: ticket.since }) as {
             n: number;
           };
           if (waitMs === 0 && ahead >= limit - count)
             waitMs = Math.min(waitFor(count + ahead - limit), DEFAULTS.budgetLineGraceMs);
-          if (waitMs === 0) s.dropTicket.run(key, ticket.id);
-          else s.putTicket.run(key, ticket.id, ticket.since, at + waitMs + DEFAULTS.budgetLineGraceMs);
+          const until = at + waitMs + DEFAULTS.budgetLineGraceMs;
+          if (waitMs > 0) s.putTicket.run(key, ticket.id, ticket.since, until);
+          for (const [i, since] of (ticket.behind ?? []).entries())
+            s.putTicket.run(key, `${ticket.id}#${i + 1}`, since, until);
         }
         if (waitMs > 0) return { taken: false, waitMs };
         s.putFlying.run(key, member, at);

@@ -202,7 +202,7 @@ export class SqliteStore implements Store {
   }
 
   async leaveLine(key: string, id: string): Promise<void> {
-    await this.write("leaveLine", () => this.statements.dropTicket.run(key, id));
+    await this.write("leaveLine", () => this.statements.dropTicket.run({ key, ticket: id }));
   }
 
   async finishSlot(key: string, _spanMs: number, member: string): Promise<void> {

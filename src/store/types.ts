@@ -86,6 +86,13 @@ export interface SlotTicket {
   id: string;
   /** Since when its call has waited (ms since epoch): the lower, the sooner it gets a slot. */
   since: number;
+  /**
+   * Since when each of the process's other calls for this window has waited, oldest first: they
+   * stand in the line too (as `<id>#1`, `<id>#2` …), so a slot freed while the process comes back
+   * for its next call is not given to a call that waited less. They stay after the ticket takes its
+   * slot, until the process comes back (and says anew what waits) or its grace runs out.
+   */
+  behind?: readonly number[];
 }
 
 export interface Store {

@@ -414,6 +414,35 @@ export function storeContract(name: string, harness: ContractHarness): void {
         expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(true);
       });
 
+      it("keeps a process's other waiting calls in line after its first takes a slot", async () => {
+        const store = await open();
+        const key = unique("budget");
+        for (const call of ["x", "y"]) {
+          expect((await store.takeSlot(key, span, 2, call)).taken).toBe(true);
+          await store.finishSlot(key, span, call);
+        }
+        const olderWithMore = { ...older, behind: [1_500] };
+        expect((await store.takeSlot(key, span, 2, "b", younger)).taken).toBe(false);
+        expect((await store.takeSlot(key, span, 2, "a1", olderWithMore)).taken).toBe(false);
+        await windowEmpties(store, key);
+        // Two slots free, and the older process has two calls waiting longer than the younger's.
+        expect((await store.takeSlot(key, span, 2, "a1", olderWithMore)).taken).toBe(true);
+        expect((await store.takeSlot(key, span, 2, "b", younger)).taken).toBe(false);
+        expect((await store.takeSlot(key, span, 2, "a2", { id: older.id, since: 1_500 })).taken).toBe(true);
+      });
+
+      it("takes the calls a process said wait behind its ticket out of the line when it leaves", async () => {
+        const store = await open();
+        const key = unique("budget");
+        expect((await store.takeSlot(key, span, 1, "first")).taken).toBe(true);
+        await store.finishSlot(key, span, "first");
+        expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(false);
+        expect((await store.takeSlot(key, span, 1, "a", { ...older, behind: [1_500] })).taken).toBe(false);
+        await store.leaveLine(key, older.id);
+        await windowEmpties(store, key);
+        expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(true);
+      });
+
       it("lets a lone ticket, or a caller without one, take a free slot at once", async () => {
         const store = await open();
         const key = unique("budget");
