@@ -2,8 +2,10 @@
 // takes a slot in the rolling window (WindowLog via a SlotLedger) and honours any pause the server
 // ordered; when it finishes, its slot is re-dated to then (the server saw it no later). A call that
 // says since when its conversation has waited stands in the store's waiting line with that place
-// (TurnOrder), so processes sharing the key serve the longest-waiting conversation first. Nothing is
-// ever refused or dropped; a call only waits. It also times how long each call holds its place in
+// (TurnOrder), so processes sharing the key serve the longest-waiting conversation first; while the
+// window is crowded, the places of this process's other waiting work (its queued calls, and what
+// the caller holds back beyond them: alsoWaiting) stand behind it, so slots that free together go
+// in turn too. Nothing is ever refused or dropped; a call only waits. It also times how long each call holds its place in
 // flight once it has its slot (the call itself, or as its caller reports when the work goes on after
 // it, such as posting the reply), so callers can size how many to keep in flight on this key
 // (inFlightLimit).
@@ -19,7 +21,7 @@ import { inFlightLimit, LatencyAverage } from "./concurrency.js";
 import { budgetId } from "./key-hash.js";
 import { LocalLedger, SharedLedger, type SlotLedger } from "./ledger.js";
 import { TurnOrder } from "./turn-order.js";
-import type { BudgetSnapshot, CallBudget, RateSpec, ScheduleOptions } from "./types.js";
+import type { BudgetSnapshot, CallBudget, RateSpec, ScheduleOptions, WaitingPlace } from "./types.js";
 import { WindowLog } from "./window-log.js";
 
 export interface CallBudgetOptions {
@@ -51,6 +53,10 @@ export class SlidingWindowBudget implements CallBudget {
   private turn: Promise<void> = Promise.resolve();
   private readonly turns = new TurnOrder();
   private closed = false;
+  /** Calls scheduled here that have no slot yet and say since when they waited. */
+  private readonly unslotted = new Set<WaitingPlace>();
+  /** The caller's work for this budget not scheduled yet (alsoWaiting). */
+  private waitingElsewhere: () => Iterable<WaitingPlace> = () => [];
 
   constructor(readonly options: CallBudgetOptions) {
     const { rate, store } = options;
@@ -66,13 +72,15 @@ export class SlidingWindowBudget implements CallBudget {
   schedule<T>(fn: () => Promise<T>, options: ScheduleOptions = {}): Promise<T> {
     this.waiting++;
     const { waitingSince, conversation, timedByCaller } = options;
+    const place = waitingSince === undefined ? undefined : { waitingSince, conversation };
+    if (place) this.unslotted.add(place);
     const run = async () => {
       let finished: () => void;
       try {
-        const since = waitingSince === undefined ? undefined : this.turns.placeOf(waitingSince, conversation);
-        finished = await this.inTurn(since);
+        finished = await this.inTurn(place);
       } finally {
         this.waiting--;
+        if (place) this.unslotted.delete(place);
       }
       const began = this.now();
       try {
@@ -96,9 +104,13 @@ export class SlidingWindowBudget implements CallBudget {
     return this.inTurn(undefined, signal);
   }
 
-  /** Takes a slot once the reservations before this one have theirs; `since` is its place in the shared line. */
-  private inTurn(since?: number, signal?: AbortSignal): Promise<() => void> {
-    const mine = this.turn.then(() => this.takeSlot(since, signal));
+  alsoWaiting(waiting: () => Iterable<WaitingPlace>): void {
+    this.waitingElsewhere = waiting;
+  }
+
+  /** Takes a slot once the reservations before this one have theirs; `place` gives its place in the shared line. */
+  private inTurn(place?: WaitingPlace, signal?: AbortSignal): Promise<() => void> {
+    const mine = this.turn.then(() => this.takeSlot(place, signal));
     this.turn = mine.then(
       () => {},
       () => {},
@@ -183,7 +195,20 @@ export class SlidingWindowBudget implements CallBudget {
     );
   }
 
-  private async takeSlot(since?: number, signal?: AbortSignal): Promise<() => void> {
+  private placeOf(work: WaitingPlace): number {
+    return this.turns.placeOf(work.waitingSince, work.conversation);
+  }
+
+  /** The places in the shared line of this process's waiting work other than `place`, oldest first. */
+  private placesBehind(place: WaitingPlace): number[] {
+    const behind: number[] = [];
+    for (const other of this.unslotted) if (other !== place) behind.push(this.placeOf(other));
+    for (const other of this.waitingElsewhere()) behind.push(this.placeOf(other));
+    // More than the window's slots are never given out at once.
+    return behind.sort((a, b) => a - b).slice(0, this.options.rate.limit);
+  }
+
+  private async takeSlot(place?: WaitingPlace, signal?: AbortSignal): Promise<() => void> {
     for (;;) {
       signal?.throwIfAborted();
       const now = this.now();
@@ -195,7 +220,12 @@ export class SlidingWindowBudget implements CallBudget {
       }
       let waitMs: number;
       try {
-        const result = await this.ledger.tryTake(now, this.closed ? undefined : since);
+        const inLine = place && !this.closed ? place : undefined;
+        const result = await this.ledger.tryTake(
+          now,
+          inLine && this.placeOf(inLine),
+          inLine && (() => this.placesBehind(inLine)),
+        );
         if (result.taken) return () => this.finish(result.finished);
         waitMs = result.waitMs;
       } catch (error) {

@@ -1,7 +1,8 @@
 // Where a budget's window log lives. With a store, every slot is taken in the store itself, in one
 // atomic step, so all processes on one store share one budget and a restart does not spend a
 // window twice; there each process's waiting call also holds a ticket in the window's waiting line,
-// so free slots go to the longest-waiting call of any process. Without a store (unit tests, tools),
+// with the process's other waiting calls behind it, so free slots go to the longest-waiting call of
+// any process. Without a store (unit tests, tools),
 // the log is this process's alone.
 import { randomUUID } from "node:crypto";
 import type { Store } from "../store/types.js";
@@ -18,9 +19,11 @@ export interface SlotLedger {
   /**
    * Takes a slot at `now` if the rolling window has one; otherwise says how long until one frees.
    * With `since`, this process stands in the store's waiting line with a call waiting since then,
-   * and gets a slot only while fewer calls that waited longer (in any process) wait than are free.
+   * and gets a slot only while fewer calls that waited longer (in any process) wait than are free;
+   * `behind` gives the places of its other waiting calls, which stand in the line too (asked only
+   * while the last answer left fewer free slots than this process had calls waiting).
    */
-  tryTake(now: number, since?: number): Promise<TakeResult>;
+  tryTake(now: number, since?: number, behind?: () => readonly number[]): Promise<TakeResult>;
   /** Reads what other processes (or this one before a restart) spent, for snapshots and estimates. */
   load?(): Promise<void>;
   /** Leaves the waiting line, if this process stands in it (it stopped waiting). */
@@ -68,6 +71,8 @@ export class SharedLedger implements SlotLedger {
   private inLine = false;
   /** The store's last answer found the shared window full (refused, or no slot left after ours). */
   private sawFull = false;
+  /** The last answer left fewer free slots than this process had calls waiting: they go in line too. */
+  private crowded = false;
 
   load(): Promise<void> {
     this.loaded ??= this.store.listSlots(this.key, this.log.spanMs).then((times) => this.log.merge(times));
@@ -78,13 +83,18 @@ export class SharedLedger implements SlotLedger {
     return this.loaded;
   }
 
-  async tryTake(now: number, since?: number): Promise<TakeResult> {
+  async tryTake(now: number, since?: number, behind?: () => readonly number[]): Promise<TakeResult> {
     await this.load();
     const member = `${this.prefix}:${++this.sequence}`;
-    const ticket = since === undefined ? undefined : { id: this.prefix, since };
+    const others = since !== undefined && this.crowded ? behind?.() : undefined;
+    const ticket =
+      since === undefined
+        ? undefined
+        : { id: this.prefix, since, ...(others && others.length > 0 && { behind: others }) };
     const result = await this.store.takeSlot(this.key, this.log.spanMs, this.log.limit, member, ticket);
-    this.inLine = ticket !== undefined && !result.taken;
+    this.inLine = ticket !== undefined && (!result.taken || ticket.behind !== undefined);
     this.sawFull = !result.taken || result.left === 0;
+    this.crowded = !result.taken || result.left < (others?.length ?? 0) + 1;
     if (!result.taken) return { taken: false, waitMs: result.waitMs };
     this.log.add(now);
     return {

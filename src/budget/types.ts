@@ -34,6 +34,12 @@ export interface ScheduleOptions {
   timedByCaller?: boolean;
 }
 
+/** Work waiting for a budget: since when, and for which conversation (see ScheduleOptions). */
+export interface WaitingPlace {
+  waitingSince: number;
+  conversation?: string;
+}
+
 export interface CallBudget {
   /**
    * Runs fn when a slot is free in the rolling window (and no server pause is in force).
@@ -52,4 +58,10 @@ export interface CallBudget {
   inFlightLimit?(cap: number): number;
   /** A call scheduled with `timedByCaller` held its place in flight this long, from its slot to the end of its work. */
   noteHeld?(ms: number): void;
+  /**
+   * Where the caller keeps work for this budget not scheduled yet (conversations beyond its calls
+   * in flight): with a shared store it stands in the waiting line too, behind this process's call,
+   * so a slot freed while the process comes back for it does not go to work that waited less.
+   */
+  alsoWaiting?(waiting: () => Iterable<WaitingPlace>): void;
 }

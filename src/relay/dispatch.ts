@@ -3,6 +3,7 @@
 // assistant, posts the reply chunk by chunk (resumable after a restart), and decides after a
 // failure between trying the batch again later and apologising to the user.
 import type { PlatformAdapter } from "../adapter.js";
+import type { CallBudget, WaitingPlace } from "../budget/types.js";
 import { DEFAULTS } from "../defaults.js";
 import { AssistantError, DeliveryError, StoreError } from "../errors.js";
 import type { Holdings } from "./adoption.js";
@@ -36,6 +37,8 @@ export class Dispatch {
   /** Batches waiting to be tried again. */
   private readonly timers = new Set<NodeJS.Timeout>();
   private active = 0;
+  /** Budgets told which of this relay's conversations wait for them (alsoWaiting). */
+  private readonly lined = new WeakSet<CallBudget>();
 
   constructor(
     private readonly ctx: RelayContext,
@@ -149,6 +152,25 @@ export class Dispatch {
     if (ctx.scheduler.queuedFor(convKey) === 0) parts.notices.forget(convKey);
   }
 
+  /** The key's budget, told on first use which of this relay's conversations wait for it. */
+  private budgetFor(apiKey: string): CallBudget {
+    const budget = this.ctx.options.budgetFor(apiKey);
+    if (!this.lined.has(budget)) {
+      this.lined.add(budget);
+      budget.alsoWaiting?.(() => this.waitingFor(apiKey));
+    }
+    return budget;
+  }
+
+  /** Conversations of the key's lane waiting for their turn, each since its oldest message. */
+  private *waitingFor(apiKey: string): Iterable<WaitingPlace> {
+    for (const [conversation, items] of this.ctx.scheduler.waitingIn(apiKey)) {
+      let waitingSince = Number.POSITIVE_INFINITY;
+      for (const item of items) waitingSince = Math.min(waitingSince, item.acceptedAt);
+      if (items.length > 0) yield { waitingSince, conversation };
+    }
+  }
+
   private async askAssistant(
     convKey: string,
     items: PendingMessage[],
@@ -166,7 +188,7 @@ export class Dispatch {
       conversation: convKey,
       timedByCaller: true,
     };
-    const scheduled = options.budgetFor(route.apiKey).schedule(async () => {
+    const scheduled = this.budgetFor(route.apiKey).schedule(async () => {
       if (life.stopping) throw new LeftForRestart();
       called = true;
       onCallStart();

@@ -71,6 +71,12 @@ export class FairScheduler<T> {
     return this.inFlightPerLane.get(lane) ?? 0;
   }
 
+  /** The conversations waiting for their turn in a lane (none of their calls in flight), with their items. */
+  *waitingIn(lane: string): Iterable<[conversationKey: string, items: readonly T[]]> {
+    for (const conversationKey of this.ready.get(lane) ?? [])
+      yield [conversationKey, this.queues.get(conversationKey) ?? []];
+  }
+
   /** Adds an item; returns how many turns are ahead of it (its position in the line, 1-based). */
   push(conversationKey: string, item: T): number {
     const queue = this.queues.get(conversationKey) ?? [];

@@ -102,6 +102,34 @@ it("a single process asks the store no more often than before the waiting line",
   expect(after.takeSlot).toBeGreaterThan(0);
 });
 
+it("a replica's conversations beyond its calls in flight keep their turn when a full window frees at once", async () => {
+  const [a, b] = [replica(), replica()];
+  await Promise.all(Array.from({ length: RATE.limit }, () => a.schedule(async () => {})));
+  // A's relay holds twelve conversations (waiting since 0 to 11 ms) and keeps one call in flight;
+  // B's one conversation has waited since 100 ms.
+  const waitingAtA = Array.from({ length: 12 }, (_, i) => ({ waitingSince: i, conversation: `a${i}` }));
+  a.alsoWaiting(() => waitingAtA);
+  const started: string[] = [];
+  const answerAtA = async (): Promise<void> => {
+    const place = waitingAtA.shift();
+    if (!place) return;
+    await a.schedule(async () => {
+      started.push(place.conversation);
+      await new Promise((resolve) => setTimeout(resolve, callMs()));
+    }, place);
+    await answerAtA();
+  };
+  const done = Promise.all([
+    answerAtA(),
+    b.schedule(async () => started.push("b0"), { waitingSince: 100, conversation: "b0" }),
+  ]);
+  await vi.advanceTimersByTimeAsync(10_000);
+  await done;
+  // The ten slots the window frees at once go to the ten conversations that waited longest, all at
+  // A, though A asks for them one at a time. (With one ticket per replica, B took the second.)
+  expect(started.slice(0, RATE.limit)).toEqual(Array.from({ length: RATE.limit }, (_, i) => `a${i}`));
+});
+
 it("a replica that stops leaves the line at once: its waiting call no longer holds the others back", async () => {
   const [a, b] = [replica(), replica()];
   // Fill the window, then let a call of A (waiting since 0) and one of B (since 500) wait for it.

@@ -133,13 +133,13 @@ describe.skipIf(skipWithoutRedis())("fairness across replicas on one Redis", () 
     const ten = Array.from({ length: CONVERSATIONS - 1 }, (_, i) => callsOf(i + 1));
     const shares = `calls per conversation: lone ${callsOf(0)}, the ten ${ten.join(" ")}; in order ${order.join(" ")}`;
 
-    // Six rounds of eleven: about six calls each, wherever the conversation lives. (Before the
-    // shared waiting line, the lone conversation had about half of the 66 calls, the ten 3 or 4.)
-    // Not exactly six: the line holds one call per replica, so when several slots free at once
-    // (a window filled in a burst empties in one), a replica whose next call is not asking yet
-    // can lose one of them to the other. On a loaded machine the lone conversation got up to 12.
-    expect(callsOf(0), shares).toBeLessThanOrEqual(12);
-    expect(Math.min(...ten), shares).toBeGreaterThanOrEqual(4);
+    // Six rounds of eleven: six calls each, wherever the conversation lives (on a loaded machine
+    // too: nine of nine runs gave 6 or 7). Before the shared waiting line, the lone conversation had
+    // about half of the 66 calls, the ten 3 or 4. With one ticket per replica and nothing for the
+    // conversations waiting beyond its calls in flight, slots a full window freed at once went to
+    // whichever replica asked first: the lone conversation got up to 12 under load.
+    expect(callsOf(0), shares).toBeLessThanOrEqual(8);
+    expect(Math.min(...ten), shares).toBeGreaterThanOrEqual(5);
     // And the budget held: no refusal, never more than the limit in any window.
     const chat = world.assistant.requests.filter((r) => r.kind === "chat");
     expect(chat.filter((r) => r.status === 429)).toEqual([]);
