@@ -2,8 +2,7 @@
 // atomic step, so all processes on one store share one budget and a restart does not spend a
 // window twice; there each process's waiting call also holds a ticket in the window's waiting line,
 // with the process's other waiting calls behind it, so free slots go to the longest-waiting call of
-// any process. Without a store (unit tests, tools),
-// the log is this process's alone.
+// any process. Without a store (unit tests, tools), the log is this process's alone.
 import { randomUUID } from "node:crypto";
 import type { Store } from "../store/types.js";
 import type { WindowLog } from "./window-log.js";
