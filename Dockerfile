@@ -18,7 +18,9 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY adapters ./adapters
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# --omit=optional too: valibot names TypeScript as an optional peer, so npm keeps it under --omit=dev
+# alone. The bridge has no optional runtime dependency.
+RUN npm run build && npm prune --omit=dev --omit=optional --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 WORKDIR /app

@@ -1,4 +1,4 @@
-// Writes docs/configuration.md from the zod schemas in src/config/schema.ts, composed with the
+// Writes docs/configuration.md from the valibot schemas in src/config/schema.ts, composed with the
 // platform modules of the composition root: every environment variable and every key of the YAML
 // file, with its type, allowed values and default taken from the schema, and the one-line meaning
 // kept here for the core's settings and in each platform module for its own. A setting added to the schema without a meaning, or a
@@ -9,7 +9,8 @@
 //   npm run docs:config -- --check exit 1 when the page is out of date
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { z } from "zod";
+import { toJsonSchema } from "@valibot/to-json-schema";
+import * as v from "valibot";
 import { PLATFORM_MODULES } from "../src/app/index.js";
 import { envSchemaFor, fileSchemaFor } from "../src/config/schema.js";
 import { DEFAULT_TEXTS, type TextKey } from "../src/relay/replies.js";
@@ -143,6 +144,7 @@ type JsonSchema = {
   type?: string;
   enum?: unknown[];
   items?: JsonSchema;
+  anyOf?: JsonSchema[];
   properties?: Record<string, JsonSchema>;
   default?: unknown;
   minimum?: number;
@@ -152,8 +154,14 @@ type JsonSchema = {
   pattern?: string;
 };
 
+/** The schema as JSON Schema of what may be written; checks and transforms it cannot express are left out. */
+function asJson(schema: v.GenericSchema): JsonSchema {
+  return toJsonSchema(schema, { typeMode: "input", errorMode: "ignore" }) as JsonSchema;
+}
+
 function typeOf(s: JsonSchema): string {
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(" | ");
+  if (s.anyOf) return s.anyOf.map(typeOf).join(" or ");
   if (s.type === "array") return `list of ${s.items ? typeOf(s.items) : "values"}`;
   const bounds: string[] = [];
   if (s.exclusiveMinimum !== undefined) bounds.push(`> ${s.exclusiveMinimum}`);
@@ -187,10 +195,10 @@ function fileRows(schema: JsonSchema, prefix = ""): Array<{ key: string; schema:
 
 export function renderConfigReference(): string {
   const problems: string[] = [];
-  const envJson = z.toJSONSchema(envSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
-  const envDefaults = envSchema.parse({}) as Record<string, unknown>;
-  const envKeys = Object.keys(envSchema.shape);
-  const fileJson = z.toJSONSchema(fileSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+  const envJson = asJson(envSchema);
+  const envDefaults = v.parse(envSchema, {}) as Record<string, unknown>;
+  const envKeys = Object.keys(envSchema.entries);
+  const fileJson = asJson(fileSchema);
   const rows = fileRows(fileJson);
 
   for (const key of envKeys)

@@ -3,7 +3,7 @@
 // through this type and PlatformAdapter: their settings, how to build an adapter, and the few ways
 // a platform differs (user-id scope, command syntax, log redaction, invite text).
 import type { Logger } from "pino";
-import type { z } from "zod";
+import type { GenericSchema } from "valibot";
 import type { ConversationRef, Platform, PlatformAdapter } from "./adapter.js";
 import type { Store } from "./store/types.js";
 
@@ -14,9 +14,9 @@ export interface ConfigProblem {
   fix: string;
 }
 
-/** An environment variable a platform reads: its zod schema and its line in docs/configuration.md. */
+/** An environment variable a platform reads: its valibot schema and its line in docs/configuration.md. */
 export interface EnvVariable {
-  schema: z.ZodType<unknown, string | undefined>;
+  schema: GenericSchema<string | undefined, unknown>;
   meaning: string;
   /** Its value is scrubbed from every log line. */
   secret?: boolean;
@@ -49,7 +49,7 @@ export interface PlatformModule<Settings = unknown> {
   /** The environment variables it reads, in the order docs/configuration.md lists them. */
   readonly env: Readonly<Record<string, EnvVariable>>;
   /** Its section of the YAML file (under its id) with each key's meaning, if it has one. */
-  readonly file?: { schema: z.ZodType; meanings: Readonly<Record<string, string>> };
+  readonly file?: { schema: GenericSchema; meanings: Readonly<Record<string, string>> };
   /**
    * Its validated settings from the parsed variables and file section, or undefined when it is not
    * configured. Problems are added to `problems`, never thrown, so all are reported together.

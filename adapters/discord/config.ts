@@ -1,6 +1,6 @@
 // Discord's settings: its environment variables, its section of the YAML file, and the defaults.
-import { z } from "zod";
-import { optionalText, url } from "../../src/config/env.js";
+import * as v from "valibot";
+import { idText, oneOf, optionalText, section, url } from "../../src/config/env.js";
 import type { EnvVariable } from "../../src/platform-module.js";
 
 export const DISCORD_API_URL = "https://discord.com/api";
@@ -19,19 +19,19 @@ export const DISCORD_ENV = {
     secret: true,
   },
   DISCORD_API_URL: {
-    schema: url("the Discord REST root").default(DISCORD_API_URL),
+    schema: v.optional(url("the Discord REST root"), DISCORD_API_URL),
     meaning: "Discord REST root; the gateway URL is read from `GET /gateway/bot`.",
   },
 } satisfies Record<string, EnvVariable>;
 
 /** The `discord:` section of the YAML file. */
-export const discordFileSchema = z
-  .object({
-    replyMode: z.enum(["thread", "reply"]).default("thread"),
-    devGuildId: z.coerce.string().optional(),
-  })
-  .strict()
-  .default({ replyMode: "thread" });
+export const discordFileSchema = v.optional(
+  section({
+    replyMode: v.optional(oneOf(["thread", "reply"]), "thread"),
+    devGuildId: v.optional(idText),
+  }),
+  {},
+);
 
 export const DISCORD_FILE_MEANINGS = {
   discord: "Discord specifics.",
@@ -44,11 +44,11 @@ export const DISCORD_FILE_MEANINGS = {
 export function discordSettings(env: Record<string, unknown>, file: unknown): DiscordSettings | undefined {
   const token = env.DISCORD_BOT_TOKEN as string | undefined;
   if (!token) return undefined;
-  const section = file as z.output<typeof discordFileSchema>;
+  const fileSection = file as v.InferOutput<typeof discordFileSchema>;
   return {
     token,
     apiUrl: (env.DISCORD_API_URL as string).replace(/\/+$/, ""),
-    replyMode: section.replyMode,
-    devGuildId: section.devGuildId,
+    replyMode: fileSection.replyMode,
+    devGuildId: fileSection.devGuildId,
   };
 }

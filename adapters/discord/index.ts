@@ -1,5 +1,6 @@
 // The Discord platform module: what the composition root needs to know about Discord. The
 // implementation (adapter.ts, discord.js) is loaded only when it is used.
+import * as v from "valibot";
 import { definePlatform } from "../../src/platform-module.js";
 import {
   DISCORD_API_URL,
@@ -26,10 +27,10 @@ export const discordPlatform = definePlatform<DiscordSettings>({
     return new DiscordAdapter({ ...settings, store, leaseMs, logger });
   },
   async invite(env) {
-    const token = DISCORD_ENV.DISCORD_BOT_TOKEN.schema.parse(env.DISCORD_BOT_TOKEN);
+    const token = v.parse(DISCORD_ENV.DISCORD_BOT_TOKEN.schema, env.DISCORD_BOT_TOKEN);
     if (!token)
       return { lines: ["Discord: set DISCORD_BOT_TOKEN to print the invite URL for your application."] };
-    const apiUrl = DISCORD_ENV.DISCORD_API_URL.schema.parse(env.DISCORD_API_URL ?? DISCORD_API_URL);
+    const apiUrl = v.parse(DISCORD_ENV.DISCORD_API_URL.schema, env.DISCORD_API_URL ?? DISCORD_API_URL);
     try {
       return { lines: [`Discord: invite the bot with ${await applicationInvite(token, apiUrl)}`] };
     } catch (error) {

@@ -1,4 +1,5 @@
 // Slack's settings: its environment variables, their validation (once, here) and the defaults.
+import * as v from "valibot";
 import { optionalText, url } from "../../src/config/env.js";
 import type { ConfigProblem, EnvVariable } from "../../src/platform-module.js";
 
@@ -41,7 +42,7 @@ export const SLACK_ENV = {
     secret: true,
   },
   SLACK_API_URL: {
-    schema: url("the Slack Web API root").default(SLACK_API_URL),
+    schema: v.optional(url("the Slack Web API root"), SLACK_API_URL),
     meaning: "Slack Web API root.",
   },
 } satisfies Record<string, EnvVariable>;

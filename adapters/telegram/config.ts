@@ -1,5 +1,6 @@
 // Telegram's settings: its environment variables, their validation (once, here) and the defaults.
 
+import * as v from "valibot";
 import { optionalText, url } from "../../src/config/env.js";
 import { ConfigError } from "../../src/errors.js";
 import type { ConfigProblem, EnvVariable } from "../../src/platform-module.js";
@@ -22,11 +23,11 @@ export const TELEGRAM_ENV = {
     secret: true,
   },
   TELEGRAM_API_ROOT: {
-    schema: url("the Telegram Bot API root").default(TELEGRAM_API_ROOT),
+    schema: v.optional(url("the Telegram Bot API root"), TELEGRAM_API_ROOT),
     meaning: "Telegram Bot API root (e.g. a self-hosted Bot API server).",
   },
   TELEGRAM_WEBHOOK_URL: {
-    schema: optionalText.pipe(url("the public HTTPS URL of POST /telegram/webhook").optional()),
+    schema: v.pipe(optionalText, v.optional(url("the public HTTPS URL of POST /telegram/webhook"))),
     meaning: "Public HTTPS URL of `POST /telegram/webhook`; webhook mode instead of long polling.",
   },
   TELEGRAM_WEBHOOK_SECRET: {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { parseEnv } from "node:util";
-import type { z } from "zod";
+import * as v from "valibot";
 import type { Platform } from "../adapter.js";
 import { parseRate } from "../budget/parse-rate.js";
 import type { RateSpec } from "../budget/types.js";
@@ -93,9 +93,9 @@ export function loadConfigFor(modules: readonly PlatformModule[], options: LoadO
   const env = { ...(options.dotenv === false ? {} : readDotenv(cwd)), ...(options.env ?? process.env) };
   const problems: Problem[] = [];
 
-  const parsedEnv = envSchemaFor(modules).safeParse(env);
-  if (!parsedEnv.success) problems.push(...zodProblems(parsedEnv.error));
-  const e = parsedEnv.success ? (parsedEnv.data as CoreEnv & Record<string, unknown>) : undefined;
+  const parsedEnv = v.safeParse(envSchemaFor(modules), env);
+  if (!parsedEnv.success) problems.push(...envProblems(parsedEnv.issues));
+  const e = parsedEnv.success ? (parsedEnv.output as CoreEnv & Record<string, unknown>) : undefined;
 
   const configFile = e?.CONFIG_FILE ?? env.CONFIG_FILE;
   const file = readConfigFile(cwd, configFile, modules, problems);
@@ -219,7 +219,7 @@ function readConfigFile(
 ): FileConfig {
   const path = resolve(cwd, configured ?? DEFAULTS.configFile);
   const fileSchema = fileSchemaFor(modules);
-  const empty = fileSchema.parse({});
+  const empty = v.parse(fileSchema, {});
   if (!existsSync(path)) {
     if (configured) {
       problems.push({
@@ -241,11 +241,11 @@ function readConfigFile(
     });
     return empty;
   }
-  const parsed = fileSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) {
+  const parsed = v.safeParse(fileSchema, raw);
+  if (parsed.success) return parsed.output;
+  for (const issue of parsed.issues) {
     problems.push({
-      variable: `CONFIG_FILE ${path}: ${issue.path.join(".") || "(top level)"}`,
+      variable: `CONFIG_FILE ${path}: ${keyPath(issue) || "(top level)"}`,
       problem: issue.message,
       fix: "see config/bridge.example.yaml for the allowed keys and values",
     });
@@ -253,9 +253,14 @@ function readConfigFile(
   return empty;
 }
 
-function zodProblems(error: z.ZodError): Problem[] {
-  return error.issues.map((issue) => {
-    const variable = String(issue.path[0] ?? "environment");
+/** Where an issue is in the YAML file, as `relay.concurrency` or `routes.0.botId`. */
+function keyPath(issue: v.BaseIssue<unknown>): string {
+  return (issue.path ?? []).map((item) => String(item.key)).join(".");
+}
+
+function envProblems(issues: readonly v.BaseIssue<unknown>[]): Problem[] {
+  return issues.map((issue) => {
+    const variable = String(issue.path?.[0]?.key ?? "environment");
     return { variable, problem: issue.message, fix: `correct ${variable} (see .env.example)` };
   });
 }

@@ -5,7 +5,7 @@
 // A worker posts stored events from the queue, so a restart (or another process) still posts them.
 import express, { type Express } from "express";
 import type { Logger } from "pino";
-import { z } from "zod";
+import * as v from "valibot";
 import { StoreError } from "../errors.js";
 import { retry } from "../kit/retry.js";
 import { LeftForRestart } from "../relay/lifecycle.js";
@@ -16,21 +16,19 @@ import type { ProcessLease } from "../store/process-lease.js";
 import type { QueueItem, Store } from "../store/types.js";
 import { SIGNATURE_HEADER, verifySignature } from "./signature.js";
 
-const eventSchema = z.object({
-  id: z.string().min(1),
-  type: z.string().min(1),
-  createdAt: z.string().optional(),
-  data: z
-    .object({
-      conversationId: z.string().optional(),
-      sessionId: z.string().optional(),
-      messageId: z.string().optional(),
-      role: z.enum(["assistant", "agent"]).optional(),
-      content: z.string().optional(),
-    })
-    .passthrough(),
+const eventSchema = v.object({
+  id: v.pipe(v.string(), v.minLength(1)),
+  type: v.pipe(v.string(), v.minLength(1)),
+  createdAt: v.optional(v.string()),
+  data: v.looseObject({
+    conversationId: v.optional(v.string()),
+    sessionId: v.optional(v.string()),
+    messageId: v.optional(v.string()),
+    role: v.optional(v.picklist(["assistant", "agent"])),
+    content: v.optional(v.string()),
+  }),
 });
-export type WebhookEvent = z.infer<typeof eventSchema>;
+export type WebhookEvent = v.InferOutput<typeof eventSchema>;
 
 export interface WebhookReceiverOptions {
   secret: string;
@@ -75,7 +73,7 @@ export class WebhookReceiver {
       }
       let event: WebhookEvent;
       try {
-        event = eventSchema.parse(JSON.parse(raw.toString("utf8")));
+        event = v.parse(eventSchema, JSON.parse(raw.toString("utf8")));
       } catch {
         this.outcome("malformed");
         res.status(400).json({ error: "body is not a webhook event" });

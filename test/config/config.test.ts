@@ -140,6 +140,40 @@ describe("configuration", () => {
     expect(error.message).toContain("mergeQueuedMesages");
   });
 
+  it("reads unquoted ids in the YAML file as the ids they are", () => {
+    writeFileSync(
+      join(cwd, "bridge.yaml"),
+      "routes:\n  - channel: -1001234567890\n    botId: group-bot\npolicy:\n  allow:\n    users: [42, 'U7']\n",
+    );
+    const config = loadConfig({ env: { ...base, CONFIG_FILE: "bridge.yaml" }, cwd });
+    expect(config.routes[0]?.channel).toBe("-1001234567890");
+    expect(config.policy.allow?.users).toEqual(["42", "U7"]);
+  });
+
+  it("refuses an unquoted id too long to be read exactly, naming the key and the fix", () => {
+    // A Discord snowflake without quotes reaches the bridge as 1234567890123456800: matching that
+    // would silently never match the real guild.
+    writeFileSync(join(cwd, "bridge.yaml"), "discord:\n  devGuildId: 1234567890123456789\n");
+    const error = problemsOf(() => loadConfig({ env: { ...base, CONFIG_FILE: "bridge.yaml" }, cwd }));
+    expect(error.problems).toEqual([
+      expect.objectContaining({
+        variable: expect.stringContaining("discord.devGuildId"),
+        problem: expect.stringContaining("put it in quotes"),
+      }),
+    ]);
+  });
+
+  it("says which values a setting takes when it has a wrong one", () => {
+    writeFileSync(join(cwd, "bridge.yaml"), "discord:\n  replyMode: inline\nrelay:\n  concurrency: lots\n");
+    const error = problemsOf(() =>
+      loadConfig({ env: { ...base, CONFIG_FILE: "bridge.yaml", LOG_LEVEL: "verbose" }, cwd }),
+    );
+    const problem = (variable: string) => error.problems.find((p) => p.variable.endsWith(variable))?.problem;
+    expect(problem("LOG_LEVEL")).toBe("must be one of fatal, error, warn, info, debug, trace, silent");
+    expect(problem("discord.replyMode")).toBe("must be one of thread, reply");
+    expect(problem("relay.concurrency")).toBe("must be a number");
+  });
+
   it("names CONFIG_FILE when it points nowhere", () => {
     const error = problemsOf(() => loadConfig({ env: { ...base, CONFIG_FILE: "missing.yaml" }, cwd }));
     expect(error.problems.map((p) => p.variable)).toContain("CONFIG_FILE");

@@ -1,4 +1,4 @@
-// docs/configuration.md is generated from the zod schema (scripts/config-reference.ts): it must match
+// docs/configuration.md is generated from the valibot schema (scripts/config-reference.ts): it must match
 // what the schema says today, so a setting cannot be added, renamed or re-defaulted without its docs.
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";

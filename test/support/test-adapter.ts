@@ -3,6 +3,7 @@
 // platform of its own ("test"): testPlatform is its module, given to the composition root the way
 // a new platform would be, with no change to the core.
 import { EventEmitter } from "node:events";
+import * as v from "valibot";
 import type {
   AcceptOutcome,
   ConversationRef,
@@ -45,7 +46,7 @@ export const testPlatform = definePlatform<{ maxMessageLength: number }>({
   enabledBy: { variable: "TEST_PLATFORM_MAX_MESSAGE_LENGTH", whereToGet: "set it in the test" },
   env: {
     TEST_PLATFORM_MAX_MESSAGE_LENGTH: {
-      schema: intInRange(1, 100_000).optional(),
+      schema: v.optional(intInRange(1, 100_000)),
       meaning: "Enables the test platform, with this longest reply chunk.",
     },
   },
