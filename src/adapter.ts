@@ -124,7 +124,10 @@ export interface PlatformAdapter {
   readonly platform: Platform;
   /** Longest Markdown chunk the relay may pass to send(). */
   readonly maxMessageLength: number;
-  /** Adds HTTP routes to the bridge's one server. Called before start() when the adapter needs HTTP. */
+  /**
+   * Adds HTTP routes to the bridge's one server, before start(). Leave it out when the adapter has no
+   * route: a bridge with none serves its operator endpoints without loading Express.
+   */
   mountHttp?(app: Express): void;
   start(sink: InboundSink): Promise<void>;
   /** Stops intake; resolves when the platform connection is closed. */

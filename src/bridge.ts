@@ -10,13 +10,8 @@ import { describeBacklog } from "./contacts/backlog-eta.js";
 import { ContactSync } from "./contacts/contact-sync.js";
 import { DEFAULTS } from "./defaults.js";
 import { BridgeMetrics } from "./http/metrics.js";
-import {
-  createHttpApp,
-  installFinalHandlers,
-  listen,
-  type ReadinessReport,
-  type RunningServer,
-} from "./http/server.js";
+import { type NodeHandler, operatorListener, operatorRoutes, type ReadinessReport } from "./http/operator.js";
+import { createHttpApp, installFinalHandlers, listen, type RunningServer } from "./http/server.js";
 import { createLogger } from "./logger.js";
 import { userScopeOf } from "./platform-module.js";
 import { addCommandSyntax } from "./relay/commands.js";
@@ -50,6 +45,8 @@ export interface BridgeOptions {
 export class Bridge {
   private server?: RunningServer;
   private started = false;
+  private expressApp?: Express;
+  private readonly operatorRoutes: Record<string, NodeHandler>;
 
   private constructor(
     readonly config: BridgeConfig,
@@ -58,11 +55,16 @@ export class Bridge {
     readonly adapters: PlatformAdapter[],
     readonly relay: Relay,
     readonly metrics: BridgeMetrics,
-    readonly app: Express,
     readonly wiring: AssistantWiring,
     readonly contacts: ContactSync,
     readonly webhooks: WebhookReceiver | undefined,
-  ) {}
+  ) {
+    this.operatorRoutes = operatorRoutes({
+      metrics,
+      readiness: () => this.readiness(),
+      operatorToken: config.http.operatorToken,
+    });
+  }
 
   static async create(options: BridgeOptions): Promise<Bridge> {
     const { config } = options;
@@ -154,23 +156,36 @@ export class Bridge {
           onOutcome: (outcome) => metrics.webhookEvents.inc({ outcome }),
         })
       : undefined;
-    let bridge: Bridge | undefined;
-    const app = createHttpApp({
-      metrics,
-      readiness: () => bridge!.readiness(),
-      operatorToken: config.http.operatorToken,
-    });
-    bridge = new Bridge(config, logger, store, adapters, relay, metrics, app, wiring, contacts, webhooks);
-    webhooks?.mountHttp(app);
-    for (const adapter of adapters) adapter.mountHttp?.(app);
-    installFinalHandlers(app, logger.child({ part: "http" }));
-    return bridge;
+    return new Bridge(config, logger, store, adapters, relay, metrics, wiring, contacts, webhooks);
+  }
+
+  /**
+   * Every HTTP route of the bridge as one Express app, built on first use: for mounting in your own
+   * server after `start({ http: false })`. `start()` serves it when an adapter or the webhook receiver
+   * has routes, and the operator endpoints without Express otherwise.
+   */
+  get app(): Express {
+    if (!this.expressApp) {
+      const app = createHttpApp(this.operatorRoutes);
+      this.webhooks?.mountHttp(app);
+      for (const adapter of this.adapters) adapter.mountHttp?.(app);
+      installFinalHandlers(app, this.logger.child({ part: "http" }));
+      this.expressApp = app;
+    }
+    return this.expressApp;
+  }
+
+  private get hasMountedRoutes(): boolean {
+    return Boolean(this.webhooks) || this.adapters.some((adapter) => adapter.mountHttp);
   }
 
   /** Starts the relay (resuming pending work), the adapters and, unless told not to, the HTTP server. */
   async start(options: { http?: boolean } = {}): Promise<void> {
-    if (options.http !== false)
-      this.server = await listen(this.app, this.config.http.port, this.config.http.host);
+    const app = this.hasMountedRoutes ? this.app : undefined;
+    if (options.http !== false) {
+      const handler = app ?? operatorListener(this.operatorRoutes, this.logger.child({ part: "http" }));
+      this.server = await listen(handler, this.config.http.port, this.config.http.host);
+    }
     for (const adapter of this.adapters) this.relay.platformConnecting(adapter.platform);
     await this.relay.start();
     this.contacts.start();

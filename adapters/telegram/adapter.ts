@@ -6,7 +6,7 @@
 // 500, so Telegram sends it again). Flood limits are waited out within caps (auto-retry).
 import { autoRetry } from "@grammyjs/auto-retry";
 import { sequentialize } from "@grammyjs/runner";
-import express, { type Express, type Request, type Response } from "express";
+import type { Express, Request, Response } from "express";
 import { Bot, BotError, GrammyError, webhookCallback } from "grammy";
 import type { Message, Update, User, UserFromGetMe } from "grammy/types";
 import type { Logger } from "pino";
@@ -22,6 +22,7 @@ import type {
 } from "../../src/adapter.js";
 import { DEFAULTS } from "../../src/defaults.js";
 import { ConfigError, DeliveryError, StoreError } from "../../src/errors.js";
+import { loadExpress } from "../../src/http/express.js";
 import { requireSecretHeader } from "../../src/http/guards.js";
 import { notReadyGuard, Redactor, renewingIndicator } from "../../src/kit/index.js";
 import { sharedStore } from "../../src/leadership.js";
@@ -98,6 +99,8 @@ export class TelegramAdapter implements PlatformAdapter {
   private pollingLeader?: PollingLeader;
   private ready = false;
   private mounted = false;
+  /** Webhook mode only: long polling has no HTTP route, so the bridge need not serve one. */
+  readonly mountHttp?: (app: Express) => void;
   /** Aborts grammY's getMe retries (it retries network errors without end) when stop() comes first. */
   private starting?: AbortController;
   /** Recent authors by id, for getProfile (bounded). */
@@ -112,7 +115,10 @@ export class TelegramAdapter implements PlatformAdapter {
     this.token = options.token;
     this.redactor = new Redactor([options.token]);
     this.logger = options.logger.child({ platform: "telegram" });
-    if (options.webhook) this.webhook = checkedWebhook(options.webhook);
+    if (options.webhook) {
+      this.webhook = checkedWebhook(options.webhook);
+      this.mountHttp = (app) => this.mountWebhook(app);
+    }
     const botConfig: ConstructorParameters<typeof Bot>[1] = {
       client: { apiRoot: (options.apiRoot ?? TELEGRAM_API_ROOT).replace(/\/+$/, "") },
     };
@@ -126,7 +132,7 @@ export class TelegramAdapter implements PlatformAdapter {
     this.bot.on("message", (ctx) => this.onMessage(ctx.message));
   }
 
-  mountHttp(app: Express): void {
+  private mountWebhook(app: Express): void {
     if (!this.webhook) return;
     this.mounted = true;
     const handle = webhookCallback(this.bot, "express", { secretToken: this.webhook.secret });
@@ -134,7 +140,7 @@ export class TelegramAdapter implements PlatformAdapter {
       WEBHOOK_PATH,
       notReadyGuard(() => this.ready, { ok: false, description: "bridge not ready" }),
       requireSecretHeader("x-telegram-bot-api-secret-token", this.webhook.secret),
-      express.json({ limit: "1mb" }),
+      loadExpress().json({ limit: "1mb" }),
       async (req: Request, res: Response) => {
         try {
           await handle(req, res);

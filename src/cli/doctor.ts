@@ -1,7 +1,6 @@
 // `mygpt-bridge doctor`: checks every configured credential against its real API, the store and the
 // HTTP port, and prints one line per check with the fix. Exits non-zero when any check fails.
 
-import express from "express";
 import type { DoctorCheck } from "../adapter.js";
 import { createPlatformAdapters } from "../app/index.js";
 import { createAssistantWiring } from "../assistant-wiring.js";
@@ -90,7 +89,7 @@ export async function doctorChecks(config: BridgeConfig): Promise<DoctorLine[]> 
   }
 
   try {
-    const server = await listen(express(), config.http.port, config.http.host);
+    const server = await listen((_req, res) => res.end(), config.http.port, config.http.host);
     await server.close();
     checks.push({ name: "http port", ok: true, detail: `${config.http.host}:${config.http.port} is free` });
   } catch (error) {

@@ -1,55 +1,21 @@
-// The bridge's one HTTP server: health, readiness and metrics, plus whatever routes the adapters
-// and the webhook receiver mount (Slack events, Telegram webhook, MyGPT webhooks). Its final
-// handlers answer unknown paths and every error with short JSON: Express's default would send an
-// HTML page with the stack and absolute paths to anyone, and print the request body to stderr
-// outside the logger and its redaction.
-import type { Server } from "node:http";
-import express, { type Express, type NextFunction, type Request, type Response } from "express";
+// The bridge's one HTTP server when routes are mounted on it: the operator endpoints plus whatever
+// the adapters and the webhook receiver add (Slack events, Telegram webhook, MyGPT webhooks), on
+// Express. Its final handlers answer unknown paths and every error with short JSON: Express's default
+// would send an HTML page with the stack and absolute paths to anyone, and print the request body to
+// stderr outside the logger and its redaction.
+import { createServer, type RequestListener, type Server } from "node:http";
+import type { Express, NextFunction, Request, Response } from "express";
 import type { Logger } from "pino";
-import { requireBearer } from "./guards.js";
-import type { BridgeMetrics } from "./metrics.js";
+import { loadExpress } from "./express.js";
+import { type NodeHandler, PUBLIC_REASON } from "./operator.js";
 
-export interface ReadinessReport {
-  ready: boolean;
-  checks: Record<string, { ok: boolean; detail?: string }>;
-  /**
-   * What operators should know but that must not take the bridge out of a load balancer (replies
-   * still flow), e.g. a contact backlog that will take hours to drain.
-   */
-  warnings?: Record<string, { detail: string } & Record<string, string | number>>;
-}
-
-export function createHttpApp(options: {
-  readiness: () => Promise<ReadinessReport>;
-  metrics: BridgeMetrics;
-  /** When set, /metrics and /readyz require `Authorization: Bearer <token>` (/healthz stays open). */
-  operatorToken?: string;
-}): Express {
-  const app = express();
+/** An Express app with the operator routes, for the adapters and the webhook receiver to mount theirs on. */
+export function createHttpApp(operatorRoutes: Record<string, NodeHandler>): Express {
+  const app = loadExpress()();
   app.disable("x-powered-by");
-  const operator = requireBearer(options.operatorToken);
-  app.get("/healthz", (_req, res) => {
-    res.json({ ok: true });
-  });
-  app.get("/readyz", operator, async (_req, res) => {
-    const report = await options.readiness();
-    res.status(report.ready ? 200 : 503).json(report);
-  });
-  app.get("/metrics", operator, async (_req, res) => {
-    res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
-  });
+  for (const [path, handler] of Object.entries(operatorRoutes)) app.get(path, handler);
   return app;
 }
-
-/** Short public reasons for the errors body parsers and routes raise; anything else is a 500. */
-const PUBLIC_REASON: Record<number, string> = {
-  400: "bad request",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not found",
-  413: "payload too large",
-  415: "unsupported media type",
-};
 
 /**
  * Adds the last handlers: a JSON 404, and a JSON error answer that logs one line (status, method,
@@ -91,9 +57,9 @@ export interface RunningServer {
 }
 
 /** Listens; the error for a port in use names PORT and the fix. */
-export function listen(app: Express, port: number, host: string): Promise<RunningServer> {
+export function listen(handler: RequestListener, port: number, host: string): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server: Server = app.listen(port, host);
+    const server: Server = createServer(handler).listen(port, host);
     server.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") {
         reject(

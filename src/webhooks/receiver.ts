@@ -3,10 +3,11 @@
 // verifies the event, claims its id and stores it in one transaction, and only then answers 202: the
 // vendor does not redeliver after a 2xx, so an event is never acknowledged before it is durable.
 // A worker posts stored events from the queue, so a restart (or another process) still posts them.
-import express, { type Express } from "express";
+import type { Express } from "express";
 import type { Logger } from "pino";
 import * as v from "valibot";
 import { StoreError } from "../errors.js";
+import { loadExpress } from "../http/express.js";
 import { retry } from "../kit/retry.js";
 import { LeftForRestart } from "../relay/lifecycle.js";
 import type { Relay } from "../relay/relay.js";
@@ -62,7 +63,7 @@ export class WebhookReceiver {
   }
 
   mountHttp(app: Express): void {
-    app.post("/webhooks/mygpt", express.raw({ type: () => true, limit: "1mb" }), async (req, res) => {
+    app.post("/webhooks/mygpt", loadExpress().raw({ type: () => true, limit: "1mb" }), async (req, res) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const check = verifySignature(req.header(SIGNATURE_HEADER), raw, this.options.secret, this.now());
       if (!check.ok) {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ReadinessReport } from "../../src/http/server.js";
+import type { ReadinessReport } from "../../src/http/operator.js";
 import { TelegramEmulator } from "../emulators/telegram/emulator.js";
 import { bridgesClosedAfterEach } from "../support/bridge-harness.js";
 import { finished } from "../support/process-output.js";

@@ -17,13 +17,14 @@ afterEach(async () => {
 
 const METRICS_TOKEN = "metrics-token-0123456789abcdef";
 
-async function bridge(env: Record<string, string> = {}) {
+/** With routes: the MyGPT webhook route is mounted, so Express serves. Without: node:http alone. */
+async function bridge(env: Record<string, string> = {}, routes = true) {
   const logs = captureLogs();
   const adapter = new TestAdapter();
   const t: TestBridge = await startTestBridge({
     adapters: [adapter],
     http: true,
-    env: { MYGPT_WEBHOOK_SECRET: "whsec-edges", ...env },
+    env: { ...(routes && { MYGPT_WEBHOOK_SECRET: "whsec-edges" }), ...env },
     emulator: { webhookSecret: "whsec-edges" },
     logger: logs.logger,
   });
@@ -75,10 +76,26 @@ describe("HTTP edges answer errors quietly", () => {
     await adapter.waitForPosts(1, (p) => p.text === "no type here");
   });
 
-  it("an unknown path gets a JSON 404", async () => {
-    const { url } = await bridge();
+  it.each([
+    ["with routes mounted", true],
+    ["with only the operator endpoints", false],
+  ])("an unknown path gets a JSON 404 (%s)", async (_, routes) => {
+    const { url } = await bridge({}, routes);
     const response = await fetch(`${url}/nothing/here`);
     expectQuietError(await response.text(), 404, response);
+    const wrongMethod = await fetch(`${url}/healthz`, { method: "POST" });
+    expectQuietError(await wrongMethod.text(), 404, wrongMethod);
+  });
+
+  it.each([
+    ["with routes mounted", true],
+    ["with only the operator endpoints", false],
+  ])("a failing readiness check gets a JSON 500 and one log line (%s)", async (_, routes) => {
+    const { t, url, logs } = await bridge({}, routes);
+    vi.spyOn(t.bridge, "readiness").mockRejectedValue(new Error("BROKEN at /work/secret/path"));
+    const response = await fetch(`${url}/readyz`);
+    expectQuietError(await response.text(), 500, response);
+    expect(logs.lines.filter((l) => l.msg === "HTTP request failed")).toHaveLength(1);
   });
 
   it("an oversized Slack event gets a short JSON 413 and nothing on stderr", async () => {
@@ -121,15 +138,23 @@ describe("HTTP edges answer errors quietly", () => {
   });
 });
 
-describe("/metrics and /readyz behind a bearer token", () => {
+describe.each([
+  ["with routes mounted", true],
+  ["with only the operator endpoints", false],
+])("/metrics and /readyz behind a bearer token (%s)", (_, routes) => {
   it("are open by default", async () => {
-    const { url } = await bridge();
-    expect((await fetch(`${url}/metrics`)).status).toBe(200);
-    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const { url } = await bridge({}, routes);
+    const metrics = await fetch(`${url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(await metrics.text()).toContain("bridge_messages_in_total");
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true });
   });
 
   it("with METRICS_TOKEN set, answer 401 without the token and 200 with it; /healthz stays open", async () => {
-    const { url } = await bridge({ METRICS_TOKEN });
+    const { url } = await bridge({ METRICS_TOKEN }, routes);
     for (const path of ["/metrics", "/readyz"]) {
       const anonymous = await fetch(`${url}${path}`);
       expectQuietError(await anonymous.text(), 401, anonymous);

@@ -54,7 +54,7 @@ export async function setupTelegram(
     ...(webhookUrl && { webhook: { url: webhookUrl, secret: WEBHOOK_SECRET } }),
     ...overrides,
   });
-  adapter.mountHttp(app);
+  adapter.mountHttp?.(app);
   const user = emulator.createUser({ first_name: "Ada", last_name: "Lovelace", username: "ada" });
   return {
     mode,
