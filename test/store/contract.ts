@@ -355,6 +355,12 @@ export function storeContract(name: string, harness: ContractHarness): void {
         expect((await store.takeSlot(key, span, 1, "b", younger)).taken).toBe(false);
         expect((await store.takeSlot(key, span, 1, "a", older)).taken).toBe(false);
       };
+      const fillTwoSlotWindow = async (store: Store, key: string) => {
+        for (const call of ["x", "y"]) {
+          expect((await store.takeSlot(key, span, 2, call)).taken).toBe(true);
+          await store.finishSlot(key, span, call);
+        }
+      };
       const windowEmpties = (store: Store, key: string) =>
         pass(span + 1, async () => (await store.listSlots(key, span)).length === 0, "the window to empty");
 
@@ -378,10 +384,7 @@ export function storeContract(name: string, harness: ContractHarness): void {
       it("lets as many waiting processes take a slot at once as the window has free, oldest first", async () => {
         const store = await open();
         const key = unique("budget");
-        for (const call of ["x", "y"]) {
-          expect((await store.takeSlot(key, span, 2, call)).taken).toBe(true);
-          await store.finishSlot(key, span, call);
-        }
+        await fillTwoSlotWindow(store, key);
         const oldest = { id: "replica-0", since: 500 };
         for (const ticket of [younger, older, oldest])
           expect((await store.takeSlot(key, span, 2, ticket.id, ticket)).taken).toBe(false);
@@ -417,10 +420,7 @@ export function storeContract(name: string, harness: ContractHarness): void {
       it("keeps a process's other waiting calls in line after its first takes a slot", async () => {
         const store = await open();
         const key = unique("budget");
-        for (const call of ["x", "y"]) {
-          expect((await store.takeSlot(key, span, 2, call)).taken).toBe(true);
-          await store.finishSlot(key, span, call);
-        }
+        await fillTwoSlotWindow(store, key);
         const olderWithMore = { ...older, behind: [1_500] };
         expect((await store.takeSlot(key, span, 2, "b", younger)).taken).toBe(false);
         expect((await store.takeSlot(key, span, 2, "a1", olderWithMore)).taken).toBe(false);
