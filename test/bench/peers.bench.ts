@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@redis/client";
-import { type AssistantEmulator, startAssistantEmulator } from "../emulators/assistant/index.js";
+import { type AssistantEmulator, type RecordedRequest, startAssistantEmulator } from "../emulators/assistant/index.js";
 import { TelegramEmulator } from "../emulators/telegram/emulator.js";
 import { type RedisServer, startRedis } from "../support/redis.js";
 import { bridgeDir, type Running, SYSTEM_NAMES, type SystemId, startSystem } from "./peers/systems.js";
@@ -198,7 +198,7 @@ async function overhead(system: SystemId): Promise<Pick<Figures, "loop" | "burst
     });
     const before = tracker.answeredTotal;
     let assistantCalls = 0;
-    const countCall = (request: { kind: string }) => {
+    const countCall = (request: RecordedRequest) => {
       if (request.kind === "chat") assistantCalls++;
     };
     s.assistant.on("request", countCall);
