@@ -17,7 +17,11 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@redis/client";
-import { type AssistantEmulator, type RecordedRequest, startAssistantEmulator } from "../emulators/assistant/index.js";
+import {
+  type AssistantEmulator,
+  type RecordedRequest,
+  startAssistantEmulator,
+} from "../emulators/assistant/index.js";
 import { TelegramEmulator } from "../emulators/telegram/emulator.js";
 import { type RedisServer, startRedis } from "../support/redis.js";
 import { bridgeDir, type Running, SYSTEM_NAMES, type SystemId, startSystem } from "./peers/systems.js";
